@@ -1,0 +1,42 @@
+"""A searchable health encyclopedia: the Flask app factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from encyclopedia.config import PROJECT_ROOT, Settings
+from encyclopedia.search import Library
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` overrides settings by name (``content_dir``, ``index_dir``, ...)
+    and any other Flask config key, which is how tests point it at a temporary folder."""
+    config = dict(config or {})
+    settings = Settings.from_env(**config)
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update({k: v for k, v in config.items() if k.isupper()})
+    app.extensions["settings"] = settings
+    app.extensions["library"] = Library(
+        Path(settings.index_dir),
+        max_query_length=settings.max_query_length,
+        page_size=settings.page_size,
+        max_page_size=settings.max_page_size,
+    )
+
+    from encyclopedia.web import init_app
+
+    init_app(app)
+    return app

@@ -1,0 +1,3 @@
+from encyclopedia.cli import main
+
+main()

@@ -1,0 +1,420 @@
+"""Article files: reading ``content/<slug>.md`` and saying plainly what is wrong with them.
+
+No Flask and no Whoosh here: the command line, the index builder and the tests all
+read articles through this module, so one file is judged the same way everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from encyclopedia.normalize import fold, slugify
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+KNOWN_FIELDS = frozenset(
+    {
+        "title",
+        "also_called",
+        "kind",
+        "reviewed",
+        "reviewed_by",
+        "related",
+        "source",
+        "source_url",
+    }
+)
+_HEADING = re.compile(r"^##(?!#)\s*(.*?)\s*#*\s*$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with an article file, written for the librarian who must fix it."""
+
+    path: str
+    message: str
+    field: str | None = None
+    line: int | None = None
+    severity: Literal["error", "warning", "notice"] = "error"
+
+    def __str__(self) -> str:
+        where = self.path + (f":{self.line}" if self.line else "")
+        what = f" [{self.field}]" if self.field else ""
+        return f"{where}: {self.severity}{what}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    anchor: str
+    markdown: str
+
+
+@dataclass(frozen=True)
+class Article:
+    slug: str
+    title: str
+    also_called: tuple[str, ...] = ()
+    kind: str | None = None
+    reviewed: dt.date | None = None
+    reviewed_by: str | None = None
+    related: tuple[str, ...] = ()
+    source: str | None = None
+    source_url: str | None = None
+    summary: str = ""
+    sections: tuple[Section, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The title first, then every other name, each once."""
+        seen: dict[str, str] = {}
+        for name in (self.title, *self.also_called):
+            seen.setdefault(fold(name), name)
+        return tuple(seen.values())
+
+
+class ArticleError(Exception):
+    """An article file that cannot be used; carries every problem found in it."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class Folder:
+    """The result of reading a whole content folder: the usable articles and every problem."""
+
+    articles: dict[str, Article] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def invalid_paths(self) -> set[str]:
+        return {p.path for p in self.errors}
+
+
+def split_front_matter(text: str, path: str) -> tuple[str, str, int]:
+    """Return (yaml text, body text, line number where the body starts)."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        raise ArticleError(
+            [Problem(path, "the file must start with a '---' line, then the front matter", line=1)]
+        )
+    for number, line in enumerate(lines[1:], start=2):
+        if line.strip() in ("---", "..."):
+            return "".join(lines[1 : number - 1]), "".join(lines[number:]), number + 1
+    raise ArticleError([Problem(path, "the front matter has no closing '---' line", line=1)])
+
+
+def _field_line(front: str, name: str) -> int | None:
+    match = re.search(rf"^{re.escape(name)}\s*:", front, re.MULTILINE)
+    return front.count("\n", 0, match.start()) + 2 if match else None
+
+
+def _string_list(value: Any) -> list[str] | None:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        return [str(v) for v in value]
+    return None
+
+
+def _split_body(body: str, first_line: int, path: str) -> tuple[str, list[Section], list[Problem]]:
+    """The summary is what comes before the first ``##`` heading; each heading starts a section."""
+    problems: list[Problem] = []
+    intro: list[str] = []
+    sections: list[tuple[str, list[str], int]] = []
+    in_fence = False
+    for offset, line in enumerate(body.splitlines()):
+        if line.lstrip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+        match = None if in_fence else _HEADING.match(line)
+        if match:
+            heading = match.group(1).strip()
+            if not heading:
+                problems.append(
+                    Problem(path, "a '##' heading has no text", line=first_line + offset)
+                )
+                continue
+            sections.append((heading, [], first_line + offset))
+        elif sections:
+            sections[-1][1].append(line)
+        else:
+            intro.append(line)
+    summary = "\n".join(intro).strip()
+    built: list[Section] = []
+    anchors: set[str] = set()
+    for heading, lines, line_number in sections:
+        anchor = slugify(heading)
+        if anchor in anchors:
+            problems.append(
+                Problem(
+                    path,
+                    f"the heading {heading!r} appears twice",
+                    line=line_number,
+                    severity="warning",
+                )
+            )
+            suffix = 2
+            while f"{anchor}-{suffix}" in anchors:
+                suffix += 1
+            anchor = f"{anchor}-{suffix}"
+        anchors.add(anchor)
+        built.append(Section(heading, anchor, "\n".join(lines).strip()))
+    if not summary:
+        problems.append(
+            Problem(
+                path,
+                "there is no summary paragraph before the first '##' heading",
+                line=first_line,
+                severity="warning",
+            )
+        )
+    return summary, built, problems
+
+
+def parse_article(text: str, path: str | Path) -> tuple[Article, list[Problem]]:
+    """Read one article. Raises ArticleError when it cannot be used; returns warnings otherwise.
+
+    Checks that need the other articles (related slugs, duplicate titles) are made by
+    :func:`load_folder`, which sees them all.
+    """
+    path = Path(path)
+    shown = str(path)
+    slug = path.stem
+    problems: list[Problem] = []
+    if path.suffix != ".md" or not SLUG_PATTERN.match(slug):
+        problems.append(
+            Problem(
+                shown,
+                "the file name must be a slug: lowercase letters, digits and "
+                "hyphens, ending in .md (for example heart-attack.md)",
+                field="slug",
+            )
+        )
+    front, body, body_line = split_front_matter(text, shown)
+    try:
+        meta = yaml.safe_load(front)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else None
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise ArticleError(
+            [Problem(shown, f"the front matter is not valid YAML: {reason}", line=line)]
+        ) from exc
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise ArticleError(
+            [Problem(shown, "the front matter must be 'field: value' lines", line=2)]
+        )
+
+    def bad(name: str, message: str) -> None:
+        problems.append(Problem(shown, message, field=name, line=_field_line(front, name)))
+
+    title = meta.get("title")
+    if not isinstance(title, str | int | float) or not str(title).strip():
+        bad("title", "the title is missing or empty")
+        title = ""
+    title = str(title).strip()
+
+    lists: dict[str, list[str]] = {}
+    for name in ("also_called", "related"):
+        values = _string_list(meta.get(name))
+        if values is None:
+            bad(name, f"{name} must be a list of names, like [First name, Second name]")
+            values = []
+        lists[name] = [v.strip() for v in values if v.strip()]
+    for related in lists["related"]:
+        if not SLUG_PATTERN.match(related):
+            bad("related", f"{related!r} is not a slug (lowercase letters, digits, hyphens)")
+
+    reviewed = meta.get("reviewed")
+    if isinstance(reviewed, dt.datetime):
+        reviewed = reviewed.date()
+    elif isinstance(reviewed, str):
+        try:
+            reviewed = dt.date.fromisoformat(reviewed.strip())
+        except ValueError:
+            bad("reviewed", f"{reviewed!r} is not a date; write it as YYYY-MM-DD")
+            reviewed = None
+    elif reviewed is not None and not isinstance(reviewed, dt.date):
+        bad("reviewed", "reviewed must be a date written as YYYY-MM-DD")
+        reviewed = None
+    if isinstance(reviewed, dt.date) and reviewed > dt.date.today():
+        bad("reviewed", f"the review date {reviewed.isoformat()} is in the future")
+
+    texts: dict[str, str | None] = {}
+    for name in ("kind", "reviewed_by", "source", "source_url"):
+        value = meta.get(name)
+        if value is not None and not isinstance(value, str | int | float):
+            bad(name, f"{name} must be plain text")
+            value = None
+        texts[name] = str(value).strip() if value is not None else None
+
+    for unknown in sorted(set(map(str, meta)) - KNOWN_FIELDS):
+        problems.append(
+            Problem(
+                shown,
+                f"unknown field {unknown!r} is ignored",
+                field=unknown,
+                line=_field_line(front, unknown),
+                severity="warning",
+            )
+        )
+
+    summary, sections, body_problems = _split_body(body, body_line, shown)
+    problems.extend(body_problems)
+    if any(p.severity == "error" for p in problems):
+        raise ArticleError(problems)
+    article = Article(
+        slug=slug,
+        title=title,
+        also_called=tuple(n for n in dict.fromkeys(lists["also_called"]) if fold(n) != fold(title)),
+        kind=texts["kind"],
+        reviewed=reviewed,
+        reviewed_by=texts["reviewed_by"],
+        related=tuple(dict.fromkeys(lists["related"])),
+        source=texts["source"],
+        source_url=texts["source_url"],
+        summary=summary,
+        sections=tuple(sections),
+    )
+    return article, problems
+
+
+def read_article(path: Path) -> tuple[Article, list[Problem]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ArticleError(
+            [Problem(str(path), f"the file is not UTF-8 text ({exc.reason})")]
+        ) from exc
+    except OSError as exc:
+        raise ArticleError(
+            [Problem(str(path), f"the file cannot be read: {exc.strerror}")]
+        ) from exc
+    return parse_article(text, path)
+
+
+def article_paths(content_dir: Path) -> list[Path]:
+    return sorted(p for p in content_dir.glob("*.md") if p.is_file())
+
+
+def load_folder(content_dir: Path, paths: Iterable[Path] | None = None) -> Folder:
+    """Read every article and check them against each other.
+
+    An article whose own problems are errors is left out; an article whose related
+    slug is missing or whose title repeats another's is left out too, so what comes
+    back in ``articles`` is always safe to publish.
+    """
+    folder = Folder()
+    if not content_dir.is_dir():
+        folder.problems.append(Problem(str(content_dir), "the content folder does not exist"))
+        return folder
+    parsed: dict[str, Article] = {}
+    for path in paths if paths is not None else article_paths(content_dir):
+        try:
+            article, problems = read_article(path)
+        except ArticleError as exc:
+            folder.problems.extend(exc.problems)
+            continue
+        folder.problems.extend(problems)
+        parsed[article.slug] = article
+
+    by_title: dict[str, list[str]] = defaultdict(list)
+    for article in parsed.values():
+        by_title[fold(article.title)].append(article.slug)
+    refused: set[str] = set()
+    for slugs in by_title.values():
+        if len(slugs) > 1:
+            for slug in slugs:
+                others = ", ".join(f"{s}.md" for s in slugs if s != slug)
+                folder.problems.append(
+                    Problem(
+                        _path(content_dir, slug),
+                        f"the title {parsed[slug].title!r} is already the title of {others}",
+                        field="title",
+                        line=_line_of(content_dir, slug, "title"),
+                    )
+                )
+                refused.add(slug)
+
+    known = set(parsed)
+    known_everywhere = known | {p.stem for p in article_paths(content_dir)}
+    for article in parsed.values():
+        for related in article.related:
+            if related not in known_everywhere:
+                folder.problems.append(
+                    Problem(
+                        _path(content_dir, article.slug),
+                        f"related article {related!r} does not exist "
+                        f"(no {related}.md in {content_dir})",
+                        field="related",
+                        line=_line_of(content_dir, article.slug, "related"),
+                    )
+                )
+                refused.add(article.slug)
+            elif related == article.slug:
+                folder.problems.append(
+                    Problem(
+                        _path(content_dir, article.slug),
+                        "an article cannot be related to itself",
+                        field="related",
+                        severity="warning",
+                    )
+                )
+
+    by_name: dict[str, list[Article]] = defaultdict(list)
+    for article in parsed.values():
+        for name in article.names:
+            by_name[fold(name)].append(article)
+    for sharing in by_name.values():
+        if len(sharing) > 1:
+            name = next(
+                n
+                for n in sharing[0].names
+                if fold(n) == fold(sharing[1].title)
+                or n in sharing[1].names
+                or fold(n) in map(fold, sharing[1].names)
+            )
+            titles = "; ".join(f"{a.title} ({a.slug}.md)" for a in sharing)
+            folder.problems.append(
+                Problem(
+                    _path(content_dir, sharing[0].slug),
+                    f"the name {name!r} is shared by {titles}; the A–Z and search "
+                    "will offer all of them",
+                    field="also_called",
+                    severity="notice",
+                )
+            )
+
+    folder.articles = {slug: a for slug, a in parsed.items() if slug not in refused}
+    return folder
+
+
+def _path(content_dir: Path, slug: str) -> str:
+    return str(content_dir / f"{slug}.md")
+
+
+def _line_of(content_dir: Path, slug: str, name: str) -> int | None:
+    try:
+        front, _, _ = split_front_matter(
+            (content_dir / f"{slug}.md").read_text(encoding="utf-8"), slug
+        )
+    except (OSError, ArticleError, UnicodeDecodeError):
+        return None
+    return _field_line(front, name)

@@ -1,0 +1,209 @@
+"""The command line: ``encyclopedia reindex | check | search | serve``.
+
+Librarians' and patients' mistakes are caught here, once, and printed as plain
+sentences with a non-zero exit code; nothing below prints or exits.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import sys
+from pathlib import Path
+
+import click
+
+from encyclopedia.articles import load_folder
+from encyclopedia.config import Settings
+from encyclopedia.search import (
+    BadRequest,
+    IndexUnavailable,
+    Library,
+    PublishRefused,
+    WriterBusy,
+    rebuild,
+)
+from encyclopedia.search.publishing import current_build
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj
+
+
+@click.group()
+@click.option(
+    "--content-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Article folder (default: $ENCYCLOPEDIA_CONTENT_DIR or content/).",
+)
+@click.option(
+    "--index-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Index folder (default: $ENCYCLOPEDIA_INDEX_DIR or index/).",
+)
+@click.pass_context
+def cli(ctx: click.Context, content_dir: Path | None, index_dir: Path | None) -> None:
+    """A searchable health encyclopedia."""
+    overrides = {}
+    if content_dir:
+        overrides["content_dir"] = content_dir
+    if index_dir:
+        overrides["index_dir"] = index_dir
+    ctx.obj = Settings.from_env(**overrides)
+
+
+@cli.command()
+@click.option(
+    "--skip-invalid", is_flag=True, help="Publish the valid articles and list the ones left out."
+)
+@click.option("--if-missing", is_flag=True, help="Do nothing if an index is already published.")
+@click.option(
+    "--wait",
+    type=float,
+    default=None,
+    help="Seconds to wait for another reindex to finish (default: as long as it takes).",
+)
+@click.pass_context
+def reindex(ctx: click.Context, skip_invalid: bool, if_missing: bool, wait: float | None) -> None:
+    """Rebuild the index from the content folder and publish it in one switch."""
+    settings = _settings(ctx)
+    if if_missing and current_build(settings.index_dir) is not None:
+        try:
+            Library(settings.index_dir).snapshot()
+            click.echo(f"An index is already published in {settings.index_dir}.")
+            return
+        except IndexUnavailable as exc:
+            click.echo(f"The published index cannot be opened ({exc}); rebuilding.", err=True)
+    bar_holder: dict[str, object] = {}
+
+    def on_start(total: int) -> None:
+        bar = click.progressbar(
+            length=total, label="Indexing articles", file=sys.stderr, show_pos=True, show_eta=True
+        )
+        bar.__enter__()
+        bar_holder["bar"] = bar
+
+    def progress(_article: object) -> None:
+        bar_holder["bar"].update(1)  # type: ignore[attr-defined]
+
+    try:
+        report = rebuild(
+            settings.content_dir,
+            settings.index_dir,
+            skip_invalid=skip_invalid,
+            progress=progress,
+            on_start=on_start,
+            wait=wait,
+        )
+    except PublishRefused as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(
+            f"{len(exc.problems)} problem(s) in {settings.content_dir}: the index was not "
+            "changed. Fix them, or publish the valid articles with --skip-invalid."
+        ) from None
+    except WriterBusy as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        bar = bar_holder.get("bar")
+        if bar is not None:
+            bar.__exit__(None, None, None)  # type: ignore[attr-defined]
+    for problem in report.skipped:
+        click.echo(f"left out: {problem}", err=True)
+    click.echo(
+        f"Published {report.articles} articles in {report.seconds:.2f} s (build {report.build})."
+    )
+
+
+@cli.command()
+@click.pass_context
+def check(ctx: click.Context) -> None:
+    """List every problem in the content folder, and whether the index matches it."""
+    settings = _settings(ctx)
+    folder = load_folder(settings.content_dir)
+    for problem in folder.problems:
+        click.echo(str(problem))
+    health = Library(settings.index_dir).health(settings.content_dir)
+    if health.error:
+        click.echo(f"index: {health.error}")
+    else:
+        for label, slugs in (
+            ("not in the index yet", health.missing),
+            ("changed since the last reindex", health.stale),
+            ("in the index but no longer in content/", health.extra),
+        ):
+            if slugs:
+                click.echo(
+                    f"index: {len(slugs)} article(s) {label}: {', '.join(slugs[:20])}"
+                    + (" …" if len(slugs) > 20 else "")
+                )
+    errors = len(folder.errors)
+    warnings = len(folder.problems) - errors
+    click.echo(
+        f"{len(folder.articles)} articles usable, {errors} error(s), "
+        f"{warnings} warning(s) and notice(s); index "
+        f"{'matches content/' if health.healthy else 'is out of date: run reindex'}."
+    )
+    if errors or not health.healthy:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the same JSON as /api/search.")
+@click.option("--page", default="1", help="Result page.")
+@click.option("--limit", default=None, help="Results per page.")
+@click.pass_context
+def search(
+    ctx: click.Context, query: tuple[str, ...], as_json: bool, page: str, limit: str | None
+) -> None:
+    """Search as a patient would and print the ranked titles."""
+    settings = _settings(ctx)
+    library = Library(
+        settings.index_dir,
+        max_query_length=settings.max_query_length,
+        page_size=settings.page_size,
+        max_page_size=settings.max_page_size,
+    )
+    text = " ".join(query)
+    try:
+        number, size = library.parse_page(page, limit)
+        results = library.search(text, number, size)
+    except (BadRequest, IndexUnavailable) as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{results.total} result(s) for {results.query!r}")
+    first = (results.page - 1) * results.page_size
+    for position, hit in enumerate(results.hits, start=first + 1):
+        via = f"  ({hit.matched_name} → {hit.title})" if hit.matched_name else ""
+        click.echo(f"{position:3}. {hit.title}{via}  {hit.url}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--production", is_flag=True, help="Serve with gunicorn, one worker per core.")
+@click.option("--workers", type=int, default=None, help="gunicorn workers (with --production).")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, production: bool, workers: int | None) -> None:
+    """Serve the site. Without --production this is Flask's development server."""
+    settings = _settings(ctx)
+    overrides = {"content_dir": settings.content_dir, "index_dir": settings.index_dir}
+    if production:
+        from encyclopedia.serving import run_gunicorn
+
+        run_gunicorn(host, port, workers or multiprocessing.cpu_count(), overrides)
+        return
+    from encyclopedia import create_app
+
+    app = create_app(overrides)
+    if current_build(settings.index_dir) is None:
+        click.echo("No index yet: run 'encyclopedia reindex' first.", err=True)
+    click.echo(f"Serving on http://{host}:{port}/ (development server; Ctrl+C stops)")
+    app.run(host=host, port=port, debug=False, threaded=True)
+
+
+def main() -> None:
+    cli(prog_name="encyclopedia")

@@ -1,0 +1,57 @@
+"""Settings, read once from ``ENCYCLOPEDIA_*`` environment variables.
+
+The web app and the command line read the same variables, so ``encyclopedia reindex``
+always writes the index that ``encyclopedia serve`` reads.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SystemExit(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable. Frozen so nothing changes it behind a request's back."""
+
+    content_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "content")
+    index_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "index")
+    # Long enough for any real question, short enough that a pasted essay
+    # cannot make one search expensive.
+    max_query_length: int = 200
+    page_size: int = 10
+    max_page_size: int = 50
+    secret_key: str = "dev-only-not-secret"
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        env = os.environ
+        settings = cls(
+            content_dir=Path(env.get("ENCYCLOPEDIA_CONTENT_DIR") or PROJECT_ROOT / "content"),
+            index_dir=Path(env.get("ENCYCLOPEDIA_INDEX_DIR") or PROJECT_ROOT / "index"),
+            max_query_length=_env_int("ENCYCLOPEDIA_MAX_QUERY_LENGTH", 200),
+            page_size=_env_int("ENCYCLOPEDIA_PAGE_SIZE", 10),
+            secret_key=env.get("ENCYCLOPEDIA_SECRET_KEY") or cls.secret_key,
+        )
+        return settings.with_overrides(**overrides)
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        known = {k: v for k, v in overrides.items() if k in self.__dataclass_fields__}
+        for key in ("content_dir", "index_dir"):
+            if key in known:
+                known[key] = Path(known[key])
+        return replace(self, **known)

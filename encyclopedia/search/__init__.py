@@ -1,0 +1,28 @@
+"""Everything Whoosh: schema, building and publishing indexes, querying. Never imports Flask."""
+
+from encyclopedia.search.library import (
+    ArticlePage,
+    BadRequest,
+    Health,
+    Hit,
+    IndexUnavailable,
+    Library,
+    Results,
+    SiteMapEntry,
+)
+from encyclopedia.search.publishing import BuildReport, PublishRefused, WriterBusy, rebuild
+
+__all__ = [
+    "ArticlePage",
+    "BadRequest",
+    "BuildReport",
+    "Health",
+    "Hit",
+    "IndexUnavailable",
+    "Library",
+    "PublishRefused",
+    "Results",
+    "SiteMapEntry",
+    "WriterBusy",
+    "rebuild",
+]

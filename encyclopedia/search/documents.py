@@ -1,0 +1,84 @@
+"""Article → index document and catalog entry: the one place that decides what is indexed."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from encyclopedia.articles import Article
+from encyclopedia.rendering import render_article
+from encyclopedia.search.schema import name_key
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """What the A–Z, suggestions and related links need to know of an article, kept in memory."""
+
+    slug: str
+    title: str
+    also_called: tuple[str, ...]
+    kind: str | None
+    digest: str
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CatalogEntry:
+        return cls(
+            slug=data["slug"],
+            title=data["title"],
+            also_called=tuple(data.get("also_called", ())),
+            kind=data.get("kind"),
+            digest=data.get("digest", ""),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["also_called"] = list(self.also_called)
+        return data
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.title, *self.also_called)
+
+
+def file_digest(path: Path) -> str:
+    """Identifies one version of an article file, for the index-versus-content health check."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def index_document(article: Article) -> dict[str, Any]:
+    rendered = render_article(article)
+    names = article.names
+    page = {
+        "slug": article.slug,
+        "title": article.title,
+        "also_called": list(article.also_called),
+        "kind": article.kind,
+        "reviewed": article.reviewed.isoformat() if article.reviewed else None,
+        "reviewed_by": article.reviewed_by,
+        "related": list(article.related),
+        "source": article.source,
+        "source_url": article.source_url,
+        "summary_html": rendered.summary_html,
+        "summary_text": rendered.summary_text,
+        "sections": [
+            {"heading": s.heading, "anchor": s.anchor, "html": s.html, "text": s.text}
+            for s in rendered.sections
+        ],
+    }
+    body = "\n\n".join([rendered.summary_text, *(s.text for s in rendered.sections)])
+    return {
+        "slug": article.slug,
+        "title": article.title,
+        "names": "\n".join(names),
+        "name_keys": ",".join(dict.fromkeys(k for k in map(name_key, names) if k)),
+        "headings": "\n".join(s.heading for s in article.sections),
+        "body": body,
+        "kind": article.kind or "",
+        "page": page,
+    }
+
+
+def catalog_entry(article: Article, digest: str) -> CatalogEntry:
+    return CatalogEntry(article.slug, article.title, article.also_called, article.kind, digest)

@@ -1,0 +1,231 @@
+"""Building an index aside and publishing it with one atomic switch.
+
+Layout of the index folder::
+
+    index/
+      CURRENT          the name of the build being served (replaced atomically)
+      builds/<name>/   complete Whoosh indexes, each with its catalog.json
+      write.lock       held (flock) by the one process allowed to write
+
+Readers only ever follow ``CURRENT``, and ``CURRENT`` only ever names a build that was
+finished, committed, reopened and counted. A build that crashes half-way is a folder
+nobody points at; the next writer deletes it. The lock is an ``flock``, which the
+kernel drops when its holder dies, even under ``kill -9``, so no stale lock can block
+the next run. Whoosh's own ``LockError`` cannot happen because each build folder has
+exactly one writer: the process that created it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from encyclopedia.articles import Article, Folder, Problem, load_folder
+from encyclopedia.search.documents import catalog_entry, file_digest, index_document
+from encyclopedia.search.schema import SCHEMA_VERSION, build_schema
+
+CURRENT = "CURRENT"
+BUILDS = "builds"
+LOCK = "write.lock"
+CATALOG = "catalog.json"
+
+Progress = Callable[[Article], None]
+
+
+class PublishRefused(Exception):
+    """The content folder has errors, so nothing was published; the live index is unchanged."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{len(problems)} article problem(s); the index was not changed")
+        self.problems = problems
+
+
+class WriterBusy(Exception):
+    """Another process is writing the index."""
+
+
+@dataclass
+class BuildReport:
+    build: str
+    articles: int
+    seconds: float
+    skipped: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def writer_lock(index_dir: Path, wait: float | None = None) -> Iterator[None]:
+    """Hold the single-writer lock. ``wait=None`` waits as long as it takes."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(index_dir / LOCK, "a+")  # noqa: SIM115 - held for the whole block
+    try:
+        deadline = None if wait is None else time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise WriterBusy(
+                        "another reindex or update is running; try again when it finishes"
+                    ) from None
+                time.sleep(0.05)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()} {dt.datetime.now(dt.UTC).isoformat()}\n")
+        handle.flush()
+        yield
+    finally:
+        handle.close()  # closing drops the flock
+
+
+def writer_running(index_dir: Path) -> bool:
+    """True while some process holds the writer lock."""
+    path = index_dir / LOCK
+    if not path.exists():
+        return False
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
+def current_build(index_dir: Path) -> Path | None:
+    """The folder ``CURRENT`` names, or None when nothing has been published."""
+    try:
+        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    if not name or "/" in name or name.startswith("."):
+        return None
+    return index_dir / BUILDS / name
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a file so that readers see the old text or the new, never a part."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _new_build_dir(index_dir: Path) -> Path:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    path = index_dir / BUILDS / f"{stamp}-{os.getpid()}"
+    path.mkdir(parents=True)
+    return path
+
+
+def _remove_stale_builds(index_dir: Path, keep: set[Path]) -> None:
+    """Delete builds nobody will open again: crashed ones and all but the last superseded one.
+
+    Called only under the writer lock. A reader that still has a deleted build open
+    keeps reading it (POSIX keeps unlinked files alive while open).
+    """
+    builds = index_dir / BUILDS
+    if not builds.is_dir():
+        return
+    for path in builds.iterdir():
+        if path.is_dir() and path not in keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def build_into(
+    path: Path, folder: Folder, content_dir: Path, progress: Progress | None = None
+) -> int:
+    """Write a complete index of ``folder.articles`` into the empty folder ``path``."""
+    ix = whoosh_index.create_in(str(path), build_schema())
+    writer = ix.writer(limitmb=256)
+    catalog = []
+    try:
+        for article in sorted(folder.articles.values(), key=lambda a: a.slug):
+            writer.add_document(**index_document(article))
+            digest = file_digest(content_dir / f"{article.slug}.md")
+            catalog.append(catalog_entry(article, digest).to_dict())
+            if progress:
+                progress(article)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    meta = {
+        "schema": SCHEMA_VERSION,
+        "built": dt.datetime.now(dt.UTC).isoformat(),
+        "articles": catalog,
+    }
+    write_atomically(path / CATALOG, json.dumps(meta, ensure_ascii=False))
+    # Prove the build opens and holds what it should before anyone can see it.
+    with whoosh_index.open_dir(str(path)).searcher() as searcher:
+        if searcher.doc_count() != len(catalog):
+            raise RuntimeError(
+                f"the new index holds {searcher.doc_count()} articles, expected {len(catalog)}"
+            )
+    ix.close()
+    return len(catalog)
+
+
+def rebuild(
+    content_dir: Path,
+    index_dir: Path,
+    *,
+    skip_invalid: bool = False,
+    progress: Progress | None = None,
+    on_start: Callable[[int], None] | None = None,
+    wait: float | None = None,
+) -> BuildReport:
+    """Read ``content_dir``, build a fresh index beside the live one, then switch to it.
+
+    Raises :class:`PublishRefused` when any article has an error (unless
+    ``skip_invalid``), leaving the served index exactly as it was.
+    """
+    started = time.perf_counter()
+    with writer_lock(index_dir, wait=wait):
+        # Read content under the lock, so an edit saved while we wait is included.
+        folder = load_folder(content_dir)
+        errors = folder.errors
+        if errors and not skip_invalid:
+            raise PublishRefused(errors)
+        if not folder.articles:
+            raise PublishRefused(errors or [Problem(str(content_dir), "there are no articles")])
+        if on_start:
+            on_start(len(folder.articles))
+        previous = current_build(index_dir)
+        path = _new_build_dir(index_dir)
+        try:
+            count = build_into(path, folder, content_dir, progress)
+            write_atomically(index_dir / CURRENT, path.name + "\n")
+        except BaseException:
+            shutil.rmtree(path, ignore_errors=True)
+            raise
+        _remove_stale_builds(index_dir, keep={path} | ({previous} if previous else set()))
+    return BuildReport(
+        build=path.name,
+        articles=count,
+        seconds=time.perf_counter() - started,
+        skipped=errors,
+        warnings=[p for p in folder.problems if p.severity != "error"],
+    )

@@ -1,0 +1,85 @@
+"""Web views. They ask the :class:`~encyclopedia.search.Library`; they never touch Whoosh."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from encyclopedia.search import BadRequest, IndexUnavailable, Library
+
+log = logging.getLogger(__name__)
+
+
+def library() -> Library:
+    return current_app.extensions["library"]
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    from encyclopedia.web import pages, search
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(search.bp)
+
+    @app.context_processor
+    def search_box() -> dict[str, str]:
+        # Every page has the search box; keep what was typed in it.
+        query = request.args.get("q", "") if request.endpoint == "search.results" else ""
+        return {"search_query": query}
+
+    @app.errorhandler(BadRequest)
+    def bad_request(error: BadRequest):
+        if wants_json():
+            return jsonify(error="bad_request", message=str(error)), 400
+        return render_template(
+            "error.html", status=400, title="That request was not understood", message=str(error)
+        ), 400
+
+    @app.errorhandler(IndexUnavailable)
+    def unavailable(error: IndexUnavailable):
+        log.error("index unavailable: %s", error)
+        message = (
+            "The encyclopedia's search index is not available right now. "
+            "Please try again in a minute."
+        )
+        if wants_json():
+            return jsonify(error="unavailable", message=message), 503
+        return render_template(
+            "error.html", status=503, title="Temporarily unavailable", message=message
+        ), 503
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        if wants_json():
+            return jsonify(
+                error=error.name.lower().replace(" ", "_"), message=error.description
+            ), status
+        suggestions = []
+        if status == 404:
+            try:
+                words = request.path.strip("/").split("/")[-1]
+                suggestions = library().close_matches(words)
+            except (IndexUnavailable, BadRequest):
+                suggestions = []
+        titles = {404: "Page not found", 405: "Not allowed"}
+        return render_template(
+            "error.html",
+            status=status,
+            title=titles.get(status, error.name),
+            message=error.description,
+            suggestions=suggestions,
+        ), status
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        log.exception("unexpected error on %s", request.path)
+        message = "Something went wrong on our side. Please try again."
+        if wants_json():
+            return jsonify(error="internal_error", message=message), 500
+        return render_template("error.html", status=500, title="Sorry", message=message), 500

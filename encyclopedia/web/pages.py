@@ -1,0 +1,39 @@
+"""Home, article pages and the A–Z site map."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+
+from encyclopedia.articles import SLUG_PATTERN
+from encyclopedia.search.library import LETTERS
+from encyclopedia.web import library
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def home():
+    return render_template("home.html", letters=library().letters())
+
+
+@bp.get("/article/<slug>")
+def article(slug: str):
+    page = library().article(slug) if SLUG_PATTERN.match(slug) else None
+    if page is None:
+        abort(404, description="There is no article at this address.")
+    return render_template("article.html", article=page)
+
+
+@bp.get("/a-z")
+def site_map_index():
+    return render_template("az.html", letters=library().letters(), letter=None, entries=None)
+
+
+@bp.get("/a-z/<letter>")
+def site_map(letter: str):
+    if letter.upper() not in LETTERS:
+        abort(404, description="The A–Z has the letters A to Z and 0-9.")
+    entries = library().site_map(letter)
+    return render_template(
+        "az.html", letters=library().letters(), letter=letter.upper(), entries=entries
+    )
