@@ -25,9 +25,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        JSON_SORT_KEYS=False,
     )
     app.config.update({k: v for k, v in config.items() if k.isupper()})
+    app.json.sort_keys = False  # keep the documented key order in API responses
     app.extensions["settings"] = settings
     app.extensions["library"] = Library(
         Path(settings.index_dir),

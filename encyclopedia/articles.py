@@ -210,7 +210,10 @@ def parse_article(text: str, path: str | Path) -> tuple[Article, list[Problem]]:
         meta = yaml.safe_load(front)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else None
+        # Marks count from the front matter's first line; the file has '---' above it.
+        # A mark at the end of the stream is clamped to the last front-matter line.
+        last_line = front.count("\n") + 1
+        line = min(mark.line + 2, last_line) if mark is not None else None
         reason = getattr(exc, "problem", None) or str(exc)
         raise ArticleError(
             [Problem(shown, f"the front matter is not valid YAML: {reason}", line=line)]

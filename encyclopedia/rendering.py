@@ -72,18 +72,31 @@ def render_markdown(text: str) -> str:
     )
 
 
+_BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|td|th|dt|dd|blockquote|pre)>", re.IGNORECASE)
+
+
 def plain_text(markdown_text: str) -> str:
-    """What a searcher should see of some Markdown: words, no markup."""
+    """What a searcher should see of some Markdown: words, no markup.
+
+    Every block (paragraph, list item, cell) ends as a sentence, so list items do not
+    run together in a snippet and snippets can be cut at sentence ends.
+    """
     html = markdown.markdown(markdown_text, output_format="html")
-    text = _TAGS.sub(" ", html)
-    text = (
-        text.replace("&amp;", "&")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&#39;", "'")
-    )
-    return re.sub(r"\s+", " ", text).strip()
+    sentences = []
+    for block in _BLOCK_END.split(html):
+        text = _TAGS.sub(" ", block)
+        text = (
+            text.replace("&amp;", "&")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", '"')
+            .replace("&#39;", "'")
+        )
+        text = re.sub(r"\s+", " ", text).strip()
+        text = re.sub(r"\s+([.,;:!?)])", r"\1", text)
+        if text:
+            sentences.append(text if text[-1] in ".!?:;" else text + ".")
+    return " ".join(sentences)
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,11 @@ def index_document(article: Article) -> dict[str, Any]:
             for s in rendered.sections
         ],
     }
-    body = "\n\n".join([rendered.summary_text, *(s.text for s in rendered.sections)])
+    # References are for checking the article, not for finding it: an author's name or a
+    # journal title in a query should not pull the article up.
+    body = "\n\n".join(
+        [rendered.summary_text, *(s.text for s in rendered.sections if s.anchor != "references")]
+    )
     return {
         "slug": article.slug,
         "title": article.title,

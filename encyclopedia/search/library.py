@@ -37,6 +37,18 @@ LETTERS = (*"ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0-9")
 MAX_PAGE = 100
 
 
+class _EarlySentenceScorer(highlight.FragmentScorer):
+    """More distinct matched words first; among equals, the earlier sentence.
+
+    Whoosh's own scorer leaves ties to chance and so often quotes the end of an
+    article; the opening sentences are the ones that say what the article is about.
+    """
+
+    def __call__(self, fragment: highlight.Fragment) -> float:
+        distinct = len(fragment.matched_terms)
+        return distinct * 100 + len(fragment.matches) - fragment.startchar / 1_000_000
+
+
 class IndexUnavailable(Exception):
     """No index has been published, or the published one cannot be opened."""
 
@@ -282,9 +294,10 @@ class Library:
         snapshot = self.snapshot()
         searcher = snapshot.searcher()
         results = searcher.search(build_query(plan), limit=page * size, terms=True)
-        results.fragmenter = highlight.ContextFragmenter(maxchars=220, surround=60)
+        # Whole sentences read better than windows cut mid-phrase.
+        results.fragmenter = highlight.SentenceFragmenter(maxchars=320, charlimit=None)
         results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-        results.fragmenter.charlimit = None
+        results.scorer = _EarlySentenceScorer()
         hits = []
         for hit in results[(page - 1) * size : page * size]:
             slug = hit["slug"]

@@ -68,11 +68,19 @@ def init_app(app: Flask) -> None:
             except (IndexUnavailable, BadRequest):
                 suggestions = []
         titles = {404: "Page not found", 405: "Not allowed"}
+        plain = {
+            404: "There is no page at this address.",
+            405: "This address cannot be used that way.",
+        }
+        # Our own aborts carry a message written for patients; Werkzeug's defaults do not.
+        message = error.description
+        if message == type(error).description:
+            message = plain.get(status, message)
         return render_template(
             "error.html",
             status=status,
             title=titles.get(status, error.name),
-            message=error.description,
+            message=message,
             suggestions=suggestions,
         ), status
 

@@ -1,0 +1,43 @@
+# The two commands a newcomer types: `make run` and `make test`. Each sets itself up.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint chromium screenshot clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11 or newer is needed (set PYTHON=python3.12, say)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(STAMP)
+	$(BIN)/encyclopedia reindex --if-missing
+	$(BIN)/encyclopedia serve --host $(HOST) --port $(PORT)
+
+# Browser tests drive Debian's chromium; install it when it is missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing chromium for the browser tests"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: $(STAMP) chromium lint
+	$(BIN)/python -m pytest
+
+# Regenerates the README's screenshot of a results page.
+screenshot: $(STAMP) chromium
+	$(BIN)/python -m tests.screenshot docs/search-results.png
+
+clean:
+	rm -rf $(VENV) index .pytest_cache .ruff_cache

@@ -1,0 +1,68 @@
+"""Real things in temporary folders: a copy of the shipped articles, a real Whoosh index
+built from them, and the real Flask app pointed at both."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from encyclopedia import create_app
+from encyclopedia.search import Library, rebuild
+
+SHIPPED_CONTENT = Path(__file__).resolve().parent.parent / "content"
+
+
+def write_article(folder: Path, slug: str, front: str, body: str = "A summary.\n") -> Path:
+    """Write ``folder/slug.md`` from front matter and body given as indented blocks."""
+    path = folder / f"{slug}.md"
+    path.write_text(
+        "---\n" + textwrap.dedent(front).strip() + "\n---\n" + textwrap.dedent(body),
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture(scope="session")
+def shipped_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The shipped content/, copied and indexed once for the tests that only read."""
+    root = tmp_path_factory.mktemp("shipped")
+    content = root / "content"
+    shutil.copytree(SHIPPED_CONTENT, content)
+    index = root / "index"
+    rebuild(content, index)
+    return content, index
+
+
+@pytest.fixture(scope="session")
+def library(shipped_index: tuple[Path, Path]) -> Library:
+    return Library(shipped_index[1])
+
+
+@pytest.fixture(scope="session")
+def app(shipped_index: tuple[Path, Path]):
+    content, index = shipped_index
+    return create_app({"content_dir": content, "index_dir": index, "TESTING": True})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    """An empty content folder of one's own, for tests that write articles."""
+    folder = tmp_path / "content"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def content_copy(tmp_path: Path) -> Path:
+    """A private copy of the shipped articles, for tests that change them."""
+    folder = tmp_path / "content"
+    shutil.copytree(SHIPPED_CONTENT, folder)
+    return folder

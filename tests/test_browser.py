@@ -1,0 +1,91 @@
+"""What a patient sees and clicks, in headless chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.browser import CHROMIUM_ARGS, chromium_path, serve
+
+
+@pytest.fixture(scope="module")
+def base_url(app):
+    with serve(app) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True,
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_search_open_top_result_and_follow_an_a_to_z_cross_reference(page: Page, base_url):
+    page.goto(base_url + "/")
+    box = page.get_by_role("searchbox", name="Search the encyclopedia").first
+    box.fill("balloon kyphoplasty")
+    box.press("Enter")
+    expect(page).to_have_title("balloon kyphoplasty: search results | Health Encyclopedia")
+    expect(page.locator(".result-count")).to_contain_text("articles found")
+    first = page.locator(".result").first
+    expect(first.locator(".matched-name")).to_have_text("Balloon kyphoplasty → Kyphoplasty")
+    expect(first.locator("mark").first).to_be_visible()
+    first.get_by_role("link", name="Kyphoplasty").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kyphoplasty")
+    page.get_by_role("link", name="Risks").first.click()
+    assert page.url.endswith("#risks")
+
+    page.get_by_role("navigation", name="Site").get_by_role("link", name="A–Z index").click()
+    page.get_by_role("navigation", name="Browse A to Z").get_by_role("link", name="B",
+                                                                     exact=True).click()
+    entry = page.locator(".az-list li", has_text="Balloon kyphoplasty, see")
+    expect(entry).to_have_count(1)
+    entry.get_by_role("link", name="Kyphoplasty").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kyphoplasty")
+
+
+def test_letters_without_entries_are_shown_but_not_links(page: Page, base_url):
+    page.goto(base_url + "/a-z")
+    nav = page.get_by_role("navigation", name="Browse A to Z")
+    expect(nav.get_by_text("X", exact=True)).to_be_visible()
+    expect(nav.get_by_role("link", name="X", exact=True)).to_have_count(0)
+
+
+def test_pages_fit_a_phone_screen(browser, base_url):
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    try:
+        for path in ("/", "/search?q=heart+attack", "/article/kyphoplasty", "/a-z/b"):
+            page.goto(base_url + path)
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 320px"
+            expect(page.get_by_role("searchbox").first).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_print_hides_navigation(page: Page, base_url):
+    page.goto(base_url + "/article/kyphoplasty")
+    page.emulate_media(media="print")
+    expect(page.locator(".site-header")).to_be_hidden()
+    expect(page.locator(".toc")).to_be_hidden()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+
+
+def test_a_misspelled_address_offers_the_article(page: Page, base_url):
+    response = page.goto(base_url + "/article/kyphoplsty")
+    assert response.status == 404
+    page.get_by_role("link", name="Kyphoplasty").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kyphoplasty")
