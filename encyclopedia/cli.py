@@ -181,6 +181,43 @@ def search(
         click.echo(f"{position:3}. {hit.title}{via}  {hit.url}")
 
 
+@cli.command("import-medlineplus")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--into",
+    "into",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write articles into (default: the content folder).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace article files that already exist.")
+@click.option("--limit", type=int, default=None, help="Import only the first N topics.")
+@click.pass_context
+def import_medlineplus_command(
+    ctx: click.Context, source: Path, into: Path | None, overwrite: bool, limit: int | None
+) -> None:
+    """Turn the MedlinePlus health-topics JSON into article files."""
+    from encyclopedia.importing import ImportError_, import_medlineplus, load_topics
+
+    target = into or _settings(ctx).content_dir
+    try:
+        total = len(load_topics(source))
+    except ImportError_ as exc:
+        raise click.ClickException(str(exc)) from None
+    with click.progressbar(
+        length=min(total, limit or total), label="Importing topics", file=sys.stderr, show_pos=True
+    ) as bar:
+        report = import_medlineplus(
+            source, target, overwrite=overwrite, limit=limit, progress=lambda _title: bar.update(1)
+        )
+    for title, reason in report.skipped:
+        click.echo(f"skipped: {title}: {reason}", err=True)
+    click.echo(
+        f"Wrote {len(report.written)} articles to {target}; skipped "
+        f"{len(report.skipped)}; {report.dropped_related} related topics were not in "
+        "the file and were left out."
+    )
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)

@@ -10,8 +10,13 @@ from contextlib import contextmanager
 from werkzeug.serving import make_server
 
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -20,8 +25,9 @@ def chromium_path() -> str:
         path = shutil.which(name)
         if path:
             return path
-    raise RuntimeError("chromium is not installed: 'make test' installs it (apt-get install "
-                       "chromium)")
+    raise RuntimeError(
+        "chromium is not installed: 'make test' installs it (apt-get install chromium)"
+    )
 
 
 @contextmanager

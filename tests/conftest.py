@@ -3,6 +3,7 @@ built from them, and the real Flask app pointed at both."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from pathlib import Path
@@ -12,7 +13,13 @@ import pytest
 from encyclopedia import create_app
 from encyclopedia.search import Library, rebuild
 
-SHIPPED_CONTENT = Path(__file__).resolve().parent.parent / "content"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_CONTENT = PROJECT_ROOT / "content"
+# The shared corpus sits beside the clone, in CI as on a developer's machine.
+CORPUS = Path(
+    os.environ.get("ENCYCLOPEDIA_CORPUS_DIR") or PROJECT_ROOT.parent / "shared" / "corpus"
+)
+MEDLINEPLUS_JSON = CORPUS / "medlineplus_health_topics_en_2025-10-01.json"
 
 
 def write_article(folder: Path, slug: str, front: str, body: str = "A summary.\n") -> Path:
@@ -34,6 +41,17 @@ def shipped_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]
     index = root / "index"
     rebuild(content, index)
     return content, index
+
+
+@pytest.fixture(scope="session")
+def medlineplus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The 1,017 MedlinePlus topics imported into a temporary folder and indexed once."""
+    from encyclopedia.importing import import_medlineplus
+
+    root = tmp_path_factory.mktemp("medlineplus")
+    import_medlineplus(MEDLINEPLUS_JSON, root / "content")
+    rebuild(root / "content", root / "index")
+    return root / "content", root / "index"
 
 
 @pytest.fixture(scope="session")

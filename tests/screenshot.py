@@ -22,8 +22,9 @@ def main(out: str) -> None:
         rebuild(content, Path(tmp) / "index")
         app = create_app({"content_dir": content, "index_dir": Path(tmp) / "index"})
         with serve(app) as url, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium_path(),
-                                                 args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(
+                executable_path=chromium_path(), args=CHROMIUM_ARGS
+            )
             page = browser.new_page(viewport={"width": 1000, "height": 760})
             page.goto(url + "/search?q=balloon+kyphoplasty")
             Path(out).parent.mkdir(parents=True, exist_ok=True)

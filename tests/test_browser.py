@@ -17,8 +17,9 @@ def base_url(app):
 @pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True,
-                                             args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
 
@@ -47,8 +48,9 @@ def test_search_open_top_result_and_follow_an_a_to_z_cross_reference(page: Page,
     assert page.url.endswith("#risks")
 
     page.get_by_role("navigation", name="Site").get_by_role("link", name="A–Z index").click()
-    page.get_by_role("navigation", name="Browse A to Z").get_by_role("link", name="B",
-                                                                     exact=True).click()
+    page.get_by_role("navigation", name="Browse A to Z").get_by_role(
+        "link", name="B", exact=True
+    ).click()
     entry = page.locator(".az-list li", has_text="Balloon kyphoplasty, see")
     expect(entry).to_have_count(1)
     entry.get_by_role("link", name="Kyphoplasty").click()
@@ -69,7 +71,8 @@ def test_pages_fit_a_phone_screen(browser, base_url):
         for path in ("/", "/search?q=heart+attack", "/article/kyphoplasty", "/a-z/b"):
             page.goto(base_url + path)
             overflow = page.evaluate(
-                "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
             assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 320px"
             expect(page.get_by_role("searchbox").first).to_be_visible()
     finally:

@@ -18,7 +18,7 @@ def run(*args: str, env: dict[str, str] | None = None):
 
 
 def test_search_prints_ranked_titles(shipped_index):
-    content, index = shipped_index
+    _, index = shipped_index
     result = run("--index-dir", str(index), "search", "balloon", "kyphoplasty")
     assert result.exit_code == 0
     lines = result.output.splitlines()
@@ -41,8 +41,7 @@ def test_search_bad_page_is_a_clear_error(shipped_index):
 
 def test_environment_variables_choose_the_folders(tmp_path: Path, content: Path):
     write_article(content, "asthma", "title: Asthma")
-    env = {"ENCYCLOPEDIA_CONTENT_DIR": str(content),
-           "ENCYCLOPEDIA_INDEX_DIR": str(tmp_path / "ix")}
+    env = {"ENCYCLOPEDIA_CONTENT_DIR": str(content), "ENCYCLOPEDIA_INDEX_DIR": str(tmp_path / "ix")}
     assert run("reindex", env=env).exit_code == 0
     assert (tmp_path / "ix" / "CURRENT").exists()
     assert "1. Asthma" in run("search", "asthma", env=env).output
@@ -96,16 +95,29 @@ def test_reindex_if_missing_keeps_an_existing_index(tmp_path: Path, content: Pat
 
 def test_runs_as_python_dash_m(shipped_index):
     result = subprocess.run(
-        [sys.executable, "-m", "encyclopedia", "--index-dir", str(shipped_index[1]), "search",
-         "meniere"], capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "encyclopedia",
+            "--index-dir",
+            str(shipped_index[1]),
+            "search",
+            "meniere",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0 and "Ménière disease" in result.stdout
 
 
 def test_whoosh_imports_without_warnings():
     """The chosen Whoosh distribution must import cleanly on this Python (see README)."""
-    code = ("import whoosh.index, whoosh.fields, whoosh.query, whoosh.highlight, "
-            "whoosh.analysis, whoosh.searching, whoosh.writing, whoosh.lang.porter")
-    result = subprocess.run([sys.executable, "-W", "error", "-c", code],
-                            capture_output=True, text=True, timeout=60)
+    code = (
+        "import whoosh.index, whoosh.fields, whoosh.query, whoosh.highlight, "
+        "whoosh.analysis, whoosh.searching, whoosh.writing, whoosh.lang.porter"
+    )
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
