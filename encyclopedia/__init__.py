@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -29,12 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update({k: v for k, v in config.items() if k.isupper()})
     app.json.sort_keys = False  # keep the documented key order in API responses
     app.extensions["settings"] = settings
-    app.extensions["library"] = Library(
-        Path(settings.index_dir),
-        max_query_length=settings.max_query_length,
-        page_size=settings.page_size,
-        max_page_size=settings.max_page_size,
-    )
+    app.extensions["library"] = Library.from_settings(settings)
 
     from encyclopedia.web import init_app
 

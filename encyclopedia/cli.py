@@ -24,6 +24,7 @@ from encyclopedia.search import (
     rebuild,
 )
 from encyclopedia.search.publishing import current_build
+from encyclopedia.search.thesaurus import read_thesaurus
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -121,6 +122,8 @@ def check(ctx: click.Context) -> None:
     """List every problem in the content folder, and whether the index matches it."""
     settings = _settings(ctx)
     folder = load_folder(settings.content_dir)
+    _, thesaurus_problems = read_thesaurus(settings.thesaurus_path)
+    folder.problems.extend(thesaurus_problems)
     for problem in folder.problems:
         click.echo(str(problem))
     health = Library(settings.index_dir).health(settings.content_dir)
@@ -159,12 +162,7 @@ def search(
 ) -> None:
     """Search as a patient would and print the ranked titles."""
     settings = _settings(ctx)
-    library = Library(
-        settings.index_dir,
-        max_query_length=settings.max_query_length,
-        page_size=settings.page_size,
-        max_page_size=settings.max_page_size,
-    )
+    library = Library.from_settings(settings)
     text = " ".join(query)
     try:
         number, size = library.parse_page(page, limit)

@@ -37,6 +37,11 @@ class Settings:
     max_page_size: int = 50
     secret_key: str = "dev-only-not-secret"
 
+    @property
+    def thesaurus_path(self) -> Path:
+        """Kept beside the articles, so librarians edit it with them."""
+        return self.content_dir / "thesaurus.yaml"
+
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
         env = os.environ

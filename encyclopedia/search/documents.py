@@ -21,6 +21,7 @@ class CatalogEntry:
     also_called: tuple[str, ...]
     kind: str | None
     digest: str
+    headings: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CatalogEntry:
@@ -30,11 +31,13 @@ class CatalogEntry:
             also_called=tuple(data.get("also_called", ())),
             kind=data.get("kind"),
             digest=data.get("digest", ""),
+            headings=tuple(data.get("headings", ())),
         )
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["also_called"] = list(self.also_called)
+        data["headings"] = list(self.headings)
         return data
 
     @property
@@ -68,16 +71,19 @@ def index_document(article: Article) -> dict[str, Any]:
         ],
     }
     # References are for checking the article, not for finding it: an author's name or a
-    # journal title in a query should not pull the article up.
+    # journal title in a query should not pull the article up. Each heading leads its
+    # section as a sentence, so "kyphoplasty risks" matches the Risks section's words.
     body = "\n\n".join(
-        [rendered.summary_text, *(s.text for s in rendered.sections if s.anchor != "references")]
+        [
+            rendered.summary_text,
+            *(f"{s.heading}. {s.text}" for s in rendered.sections if s.anchor != "references"),
+        ]
     )
     return {
         "slug": article.slug,
         "title": article.title,
         "names": "\n".join(names),
         "name_keys": ",".join(dict.fromkeys(k for k in map(name_key, names) if k)),
-        "headings": "\n".join(s.heading for s in article.sections),
         "body": body,
         "kind": article.kind or "",
         "page": page,
@@ -85,4 +91,11 @@ def index_document(article: Article) -> dict[str, Any]:
 
 
 def catalog_entry(article: Article, digest: str) -> CatalogEntry:
-    return CatalogEntry(article.slug, article.title, article.also_called, article.kind, digest)
+    return CatalogEntry(
+        article.slug,
+        article.title,
+        article.also_called,
+        article.kind,
+        digest,
+        tuple(s.heading for s in article.sections),
+    )

@@ -9,7 +9,6 @@ opened once, searched by many requests, and swapped for a new one the moment
 from __future__ import annotations
 
 import difflib
-import html
 import json
 import os
 import threading
@@ -18,11 +17,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from whoosh import highlight
 from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
+from encyclopedia.config import Settings
 from encyclopedia.normalize import fold, initial, sort_key
+from encyclopedia.search import snippets
 from encyclopedia.search.documents import CatalogEntry, file_digest
 from encyclopedia.search.publishing import (
     CATALOG,
@@ -30,23 +30,13 @@ from encyclopedia.search.publishing import (
     current_build,
     writer_running,
 )
-from encyclopedia.search.query import build_query, clean_query, plan_query
-from encyclopedia.search.schema import analyze, name_key
+from encyclopedia.search.query import WEIGHTING, Planner, QueryPlan, build_query, clean_query
+from encyclopedia.search.schema import STOP_WORDS, analyze, name_key, word_key
+from encyclopedia.search.spelling import Corrector
+from encyclopedia.search.thesaurus import Thesaurus, ThesaurusFile
 
 LETTERS = (*"ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0-9")
 MAX_PAGE = 100
-
-
-class _EarlySentenceScorer(highlight.FragmentScorer):
-    """More distinct matched words first; among equals, the earlier sentence.
-
-    Whoosh's own scorer leaves ties to chance and so often quotes the end of an
-    article; the opening sentences are the ones that say what the article is about.
-    """
-
-    def __call__(self, fragment: highlight.Fragment) -> float:
-        distinct = len(fragment.matched_terms)
-        return distinct * 100 + len(fragment.matches) - fragment.startchar / 1_000_000
 
 
 class IndexUnavailable(Exception):
@@ -64,6 +54,8 @@ class Hit:
     url: str
     matched_name: str | None
     snippet: str  # HTML: escaped text with <mark> around matched words
+    section: str | None = None  # the section the query asked about ("kyphoplasty risks")
+    why: tuple[str, ...] = ()  # lay terms translated, words joined: in plain words
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -72,6 +64,8 @@ class Hit:
             "url": self.url,
             "matched_name": self.matched_name,
             "snippet": self.snippet,
+            "section": self.section,
+            "why": list(self.why),
         }
 
 
@@ -82,6 +76,8 @@ class Results:
     page: int
     page_size: int
     hits: tuple[Hit, ...]
+    searched: str | None = None  # the corrected query, when it was corrected
+    did_you_mean: str | None = None
 
     @property
     def pages(self) -> int:
@@ -94,6 +90,8 @@ class Results:
             "page": self.page,
             "page_size": self.page_size,
             "pages": self.pages,
+            "corrected_query": self.searched,
+            "did_you_mean": self.did_you_mean,
             "results": [hit.to_dict() for hit in self.hits],
         }
 
@@ -169,9 +167,27 @@ class Snapshot:
     def searcher(self) -> Searcher:
         searcher = getattr(self._local, "searcher", None)
         if searcher is None:
-            searcher = self.index.searcher()
+            searcher = self.index.searcher(weighting=WEIGHTING)
             self._local.searcher = searcher
         return searcher
+
+    def corrector(self, thesaurus: Thesaurus) -> Corrector:
+        """The spelling dictionary: words of names, headings and the thesaurus."""
+        cached = getattr(self, "_corrector", None)
+        if cached is not None and cached[0] == thesaurus.version:
+            return cached[1]
+        words: list[str] = []
+        for entry in self.catalog.values():
+            for text in (*entry.names, *entry.headings):
+                words.extend(fold(text).split())
+        words.extend(thesaurus.words())
+        corrector = Corrector(words)
+        self._corrector = (thesaurus.version, corrector)
+        return corrector
+
+    def document_frequency(self, term: str) -> int:
+        reader = self.searcher().reader()
+        return max(reader.doc_frequency("body", term), reader.doc_frequency("names", term))
 
     @cached_property
     def names_by_key(self) -> dict[str, list[tuple[str, CatalogEntry]]]:
@@ -229,17 +245,30 @@ class Library:
         self,
         index_dir: Path,
         *,
+        thesaurus: Path | None = None,
         max_query_length: int = 200,
         page_size: int = 10,
         max_page_size: int = 50,
     ):
         self.index_dir = Path(index_dir)
+        self.thesaurus = ThesaurusFile(Path(thesaurus) if thesaurus else None)
         self.max_query_length = max_query_length
         self.page_size = page_size
         self.max_page_size = max_page_size
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._seen: tuple[int, int, int] | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Library:
+        """The library the app, the command line and the benchmarks all use."""
+        return cls(
+            settings.index_dir,
+            thesaurus=settings.thesaurus_path,
+            max_query_length=settings.max_query_length,
+            page_size=settings.page_size,
+            max_page_size=settings.max_page_size,
+        )
 
     # -- opening -------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -285,34 +314,69 @@ class Library:
             raise BadRequest(f"limit must be between 1 and {self.max_page_size}")
         return number, size
 
-    def search(self, text: str, page: int = 1, page_size: int | None = None) -> Results:
+    def plan(self, text: str, *, exact: bool = False) -> QueryPlan:
+        """How a query will be read: corrections, thesaurus terms, names it contains."""
+        snapshot = self.snapshot()
+        thesaurus = self.thesaurus.get()
+        planner = Planner(
+            known=snapshot.document_frequency,
+            corrector=snapshot.corrector(thesaurus),
+            name_keys=snapshot.names_by_key,
+            thesaurus=thesaurus,
+        )
+        return planner.plan(clean_query(text or "", self.max_query_length), exact=exact)
+
+    def search(
+        self, text: str, page: int = 1, page_size: int | None = None, *, exact: bool = False
+    ) -> Results:
+        """Search as a patient means it. ``exact`` searches what was typed, uncorrected."""
         size = page_size or self.page_size
         cleaned = clean_query(text or "", self.max_query_length)
-        plan = plan_query(cleaned)
-        if plan.is_empty:
+        if not cleaned.strip(' "'):
             return Results(cleaned, 0, page, size, ())
         snapshot = self.snapshot()
+        plan = self.plan(cleaned, exact=exact)
+        if plan.is_empty:
+            return Results(cleaned, 0, page, size, (), None, plan.did_you_mean)
         searcher = snapshot.searcher()
         results = searcher.search(build_query(plan), limit=page * size, terms=True)
-        # Whole sentences read better than windows cut mid-phrase.
-        results.fragmenter = highlight.SentenceFragmenter(maxchars=320, charlimit=None)
-        results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-        results.scorer = _EarlySentenceScorer()
-        hits = []
-        for hit in results[(page - 1) * size : page * size]:
-            slug = hit["slug"]
-            entry = snapshot.catalog.get(slug)
-            snippet = hit.highlights("body", top=2) or _summary_snippet(hit)
-            hits.append(
-                Hit(
-                    slug=slug,
-                    title=hit["title"],
-                    url=f"/article/{slug}",
-                    matched_name=_matched_name(plan.key, plan.all_terms, entry),
-                    snippet=snippet,
-                )
-            )
-        return Results(cleaned, len(results), page, size, tuple(hits))
+        snippets.prepare(results)
+        hits = [
+            self._hit(hit, plan, snapshot, results)
+            for hit in results[(page - 1) * size : page * size]
+        ]
+        return Results(
+            cleaned,
+            len(results),
+            page,
+            size,
+            tuple(hits),
+            plan.searched if plan.corrections else None,
+            plan.did_you_mean,
+        )
+
+    def _hit(self, hit: Any, plan: QueryPlan, snapshot: Snapshot, results: Any) -> Hit:
+        slug = hit["slug"]
+        entry = snapshot.catalog.get(slug)
+        names = {name_key(n) for n in entry.names} if entry else set()
+        matched_key = next((b.key for b in plan.boosts if b.key in names), None)
+        why = [b.reason for b in plan.boosts if b.key in names and b.reason]
+        section = _asked_section(plan, matched_key, hit["page"]["sections"])
+        if section:
+            snippet = snippets.section_snippet(section, plan.all_terms)
+            url = f"/article/{slug}#{section['anchor']}"
+        else:
+            snippet = snippets.body_snippet(hit)
+            url = f"/article/{slug}"
+        return Hit(
+            slug=slug,
+            title=hit["title"],
+            url=url,
+            matched_name=_matched_name(matched_key, plan.all_terms, entry),
+            snippet=snippet,
+            section=section["heading"] if section else None,
+            why=tuple(dict.fromkeys(why)),
+        )
 
     # -- pages -----------------------------------------------------------------------
     def article(self, slug: str) -> ArticlePage | None:
@@ -406,23 +470,16 @@ class Library:
         )
 
 
-def _summary_snippet(hit: Any) -> str:
-    """Used when the match was in a name, not the body: the summary says what the article is."""
-    text = hit["page"]["summary_text"]
-    if len(text) > 220:
-        text = text[:220].rsplit(" ", 1)[0] + " …"
-    return html.escape(text)
-
-
-def _matched_name(key: str, terms: frozenset[str], entry: CatalogEntry | None) -> str | None:
+def _matched_name(key: str | None, terms: frozenset[str], entry: CatalogEntry | None) -> str | None:
     """The other name a hit was found through, if the title alone would not explain it."""
     if entry is None or not entry.also_called:
         return None
-    if key and name_key(entry.title) == key:
-        return None
-    for name in entry.also_called:
-        if key and name_key(name) == key:
-            return name
+    if key is not None:
+        if name_key(entry.title) == key:
+            return None
+        for name in entry.also_called:
+            if name_key(name) == key:
+                return name
     if not terms or terms <= set(analyze(entry.title)):
         return None
     best: tuple[int, str] | None = None
@@ -433,3 +490,22 @@ def _matched_name(key: str, terms: frozenset[str], entry: CatalogEntry | None) -
             if best is None or extra < best[0]:
                 best = (extra, name)
     return best[1] if best else None
+
+
+def _asked_section(
+    plan: QueryPlan, matched_key: str | None, sections: list[dict[str, str]]
+) -> dict[str, str] | None:
+    """The section a query names besides the article ("kyphoplasty risks" -> Risks)."""
+    if not sections or matched_key is None:
+        return None
+    named = set(matched_key.split())
+    wanted = {word_key(w) for w in fold(plan.searched).split() if w not in STOP_WORDS} - named
+    if not wanted:
+        return None
+    for section in sections:
+        if section.get("anchor") == "references":
+            continue
+        heading = {word_key(w) for w in fold(section["heading"]).split()}
+        if wanted & heading:
+            return section
+    return None

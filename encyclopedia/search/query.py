@@ -1,27 +1,55 @@
-"""Turning what a patient typed into a Whoosh query, without Whoosh's query language.
+"""From what a patient typed to a Whoosh query, without Whoosh's query language.
 
-Patients type quotes, stars, colons, "AND", brackets and stray hyphens without
-meaning anything by them. Rather than escape Whoosh's parser, queries are built
-directly: quoted text becomes a phrase, everything else is words, and nothing
-the patient types can become an operator, a field name or a wildcard.
+Patients type quotes, stars, colons, "AND", brackets and stray hyphens without meaning
+anything by them, so queries are built directly: quoted text is a phrase, everything
+else is words, and nothing typed can become an operator, a field or a wildcard.
+
+Planning a query goes in this order, and records why at each step so that results
+can say it in words a patient understands:
+
+1. unknown words are corrected ("diabetis" -> "diabetes") or split ("bedbugs" -> "bed
+   bugs") against a dictionary of names, headings and thesaurus terms;
+2. thesaurus entries add what the words also mean ("tummy ache" = "abdominal pain");
+3. two words that are one word in the dictionary are also searched joined ("gall
+   stones" -> "gallstones");
+4. every reading of the query is scanned for article names it contains ("symptoms of a
+   stroke" contains "stroke"), and those articles are boosted: an exact name first,
+   then names covering more of the query.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from whoosh import query as wq
+from whoosh import scoring
 
-from encyclopedia.search.schema import analyze, name_key
+from encyclopedia.normalize import fold
+from encyclopedia.search.schema import STOP_WORDS, analyze, word_key
+from encyclopedia.search.spelling import Correction, Corrector
+from encyclopedia.search.thesaurus import Thesaurus
 
-# How much a match in each field counts. Names are what patients most often type;
-# a section heading says what the section is about; the body is the weakest signal.
-FIELD_BOOSTS = {"title": 4.0, "names": 3.0, "headings": 1.5, "body": 1.0}
-PHRASE_FIELDS = ("title", "names", "body")
+# How much a match in each field counts: names (the title is one) are what patients
+# most often type. Two fields, not four: every field multiplies the postings Whoosh's
+# pure-Python matchers walk, and title and heading fields added nothing measurable
+# (bench/relevance.py) while costing a third of each search.
+FIELD_BOOSTS = {"names": 3.0, "body": 1.0}
+PHRASE_FIELDS = ("names", "body")
 EXACT_NAME_BOOST = 60.0
+PARTIAL_NAME_SHARE = 0.5  # a name covering half the query gets a quarter of the exact boost
+# BM25F, except that the name keys are not length-normalised: an article with many
+# other names must get the same boost for an exact name as one with a single name.
+WEIGHTING = scoring.BM25F(name_keys_B=0.0)
 NAME_PHRASE_BOOST = 8.0
+ALTERNATIVE_WEIGHT = 0.8  # a thesaurus reading counts a little less than what was typed
+LATER_ALTERNATIVE = 0.95  # and each later alternative of a one-way entry a little less again
+MAX_READINGS = 64
+MAX_NAME_WORDS = 8
+RARE = 2  # a word in at most this many articles, and in no name, may be a typo
 
 _QUOTED = re.compile(r'"([^"]*)"')
 _SPACE = re.compile(r"\s+")
@@ -42,40 +70,264 @@ def clean_query(text: str, max_length: int) -> str:
 
 
 @dataclass(frozen=True)
-class QueryPlan:
-    """What was understood of a query: its words, its phrases, and the name it might be."""
+class Alternative:
+    words: tuple[str, ...]
+    reason: str | None = None  # None: what the patient typed (or its correction)
+    weight: float = 1.0
 
-    text: str
-    terms: tuple[str, ...]
-    phrases: tuple[tuple[str, ...], ...]
+
+@dataclass(frozen=True)
+class Slot:
+    """A stretch of the query and the ways it may be read; the first is as typed."""
+
+    alternatives: tuple[Alternative, ...]
+
+
+@dataclass(frozen=True)
+class NameBoost:
     key: str
+    weight: float
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    text: str  # cleaned, as typed
+    searched: str  # what was searched: the text with automatic corrections
+    corrections: tuple[Correction, ...]
+    did_you_mean: str | None
+    slots: tuple[Slot, ...]
+    phrases: tuple[tuple[str, ...], ...]
+    boosts: tuple[NameBoost, ...]
 
     @property
     def is_empty(self) -> bool:
-        return not self.terms and not self.phrases
+        return not self.terms and not self.phrases and not self.boosts
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """Index terms of the query as searched (first reading of each slot)."""
+        words = [w for slot in self.slots for w in slot.alternatives[0].words]
+        return tuple(dict.fromkeys(analyze(" ".join(words))))
 
     @property
     def all_terms(self) -> frozenset[str]:
-        return frozenset(self.terms) | frozenset(t for p in self.phrases for t in p)
+        found = set(self.terms) | {t for p in self.phrases for t in p}
+        for slot in self.slots:
+            for alternative in slot.alternatives[1:]:
+                found.update(analyze(" ".join(alternative.words)))
+        return frozenset(found)
+
+    def reason_for(self, key: str) -> str | None:
+        return next((b.reason for b in self.boosts if b.key == key), None)
 
 
-def plan_query(text: str) -> QueryPlan:
-    phrases: list[tuple[str, ...]] = []
-    words: list[str] = []
-    for match in _QUOTED.finditer(text):
-        tokens = tuple(analyze(match.group(1)))
-        if len(tokens) > 1:
-            phrases.append(tokens)
-        else:
-            words.extend(tokens)
-    rest = _QUOTED.sub(" ", text).replace('"', " ")
-    words.extend(analyze(rest))
-    return QueryPlan(
-        text=text,
-        terms=tuple(dict.fromkeys(words)),
-        phrases=tuple(dict.fromkeys(phrases)),
-        key=name_key(text.replace('"', " ")),
-    )
+class Planner:
+    """Plans queries against one published index and one thesaurus."""
+
+    def __init__(
+        self,
+        *,
+        known: Callable[[str], int],
+        corrector: Corrector,
+        name_keys: set[str] | dict,
+        thesaurus: Thesaurus,
+    ):
+        self.document_frequency = known
+        self.corrector = corrector
+        self.name_keys = name_keys
+        self.thesaurus = thesaurus
+
+    # -- step 1: spelling -------------------------------------------------------------
+    def _frequency(self, word: str) -> int:
+        terms = analyze(word)
+        return max((self.document_frequency(t) for t in terms), default=0)
+
+    def _names_with(self, words: list[str], position: int) -> int:
+        """How many article names the words around ``position`` spell out."""
+        keys = [word_key(w) for w in words]
+        found = 0
+        for start in range(max(0, position - MAX_NAME_WORDS + 1), position + 1):
+            for end in range(position + 1, min(len(keys), start + MAX_NAME_WORDS) + 1):
+                if " ".join(keys[start:end]) in self.name_keys:
+                    found += 1
+        return found
+
+    def _joins(self, words: list[str], position: int) -> bool:
+        """Whether the word is half of a word written apart ("gall stones", "mis carriage")."""
+        before = words[position - 1] + words[position] if position else ""
+        after = words[position] + words[position + 1] if position + 1 < len(words) else ""
+        return before in self.corrector or after in self.corrector
+
+    def _split(self, word: str) -> tuple[str, str] | None:
+        best = None
+        for cut in range(3, len(word) - 2):
+            left, right = word[:cut], word[cut:]
+            if left in self.corrector and right in self.corrector:
+                score = min(self.corrector.counts[left], self.corrector.counts[right])
+                if best is None or score > best[0]:
+                    best = (score, (left, right))
+        return best[1] if best else None
+
+    def _correct(self, words: list[str], exact: bool):
+        corrected = list(words)
+        applied: list[Correction] = []
+        suggested: list[Correction] = []
+        position = 0
+        while position < len(corrected):
+            word = corrected[position]
+            if len(word) < 4 or not word.isalpha() or word in STOP_WORDS or word in self.corrector:
+                position += 1
+                continue
+            if self._joins(corrected, position):
+                position += 1
+                continue
+            frequency = self._frequency(word)
+            if frequency > RARE:
+                position += 1
+                continue
+            split = self._split(word) if frequency == 0 else None
+            if split:
+                fix = Correction(word, " ".join(split), 1)
+                replacement = list(split)
+            else:
+                best = None
+                for candidate in self.corrector.candidates(word):
+                    trial = [*corrected[:position], candidate.right, *corrected[position + 1 :]]
+                    names = self._names_with(trial, position)
+                    rank = (names > 0, -candidate.distance, names)
+                    if best is None or rank > best[0]:
+                        best = (rank, candidate, names)
+                if best is None:
+                    position += 1
+                    continue
+                _, fix, names = best
+                # A word that exists but is rare is only replaced when the correction
+                # names an article; otherwise it is offered as "Did you mean".
+                if frequency and not names:
+                    suggested.append(fix)
+                    position += 1
+                    continue
+                replacement = [fix.right]
+            if exact:
+                suggested.append(fix)
+                position += 1
+                continue
+            applied.append(fix)
+            corrected[position : position + 1] = replacement
+            position += len(replacement)
+        return corrected, applied, suggested
+
+    # -- steps 2 and 3: thesaurus and joined words ------------------------------------------
+    def _slots(self, words: list[str]) -> list[Slot]:
+        keys = [word_key(w) for w in words]
+        slots: list[Slot] = []
+        position = 0
+        while position < len(words):
+            if (
+                position + 1 < len(words)
+                and words[position].isalpha()
+                and words[position + 1].isalpha()
+            ):
+                joined = words[position] + words[position + 1]
+                if joined in self.corrector:
+                    typed = (words[position], words[position + 1])
+                    slots.append(
+                        Slot(
+                            (
+                                Alternative(typed),
+                                Alternative((joined,), f"{' '.join(typed)} = {joined}"),
+                            )
+                        )
+                    )
+                    position += 2
+                    continue
+            match = self.thesaurus.match(keys, position)
+            if match:
+                length, alternatives = match
+                typed = tuple(words[position : position + length])
+                slots.append(
+                    Slot(
+                        (
+                            Alternative(typed),
+                            *(
+                                Alternative(
+                                    tuple(fold(alt).split()),
+                                    f"{' '.join(typed)} = {alt}",
+                                    ALTERNATIVE_WEIGHT * LATER_ALTERNATIVE**number,
+                                )
+                                for number, alt in enumerate(alternatives)
+                            ),
+                        )
+                    )
+                )
+                position += length
+                continue
+            slots.append(Slot((Alternative((words[position],)),)))
+            position += 1
+        return slots
+
+    # -- step 4: names in the query ---------------------------------------------------------
+    def _boosts(self, slots: list[Slot]) -> list[NameBoost]:
+        boosts: dict[str, NameBoost] = {}
+        choices = [list(enumerate(slot.alternatives)) for slot in slots]
+        readings = sorted(itertools.product(*choices), key=lambda r: sum(index for index, _ in r))[
+            :MAX_READINGS
+        ]
+        for reading in readings:
+            words: list[str] = []
+            reasons: list[str] = []
+            weight = 1.0
+            for _, alternative in reading:
+                words.extend(alternative.words)
+                weight *= alternative.weight
+                if alternative.reason:
+                    reasons.append(alternative.reason)
+            keys = [word_key(w) for w in words]
+            content = sum(1 for w in words if w not in STOP_WORDS) or 1
+            for start in range(len(words)):
+                for end in range(start + 1, min(len(words), start + MAX_NAME_WORDS) + 1):
+                    whole = start == 0 and end == len(words)
+                    if not whole and (words[start] in STOP_WORDS or words[end - 1] in STOP_WORDS):
+                        continue
+                    key = " ".join(keys[start:end])
+                    if key not in self.name_keys:
+                        continue
+                    covered = sum(1 for w in words[start:end] if w not in STOP_WORDS)
+                    score = weight * (1.0 if whole else PARTIAL_NAME_SHARE * covered / content)
+                    if key not in boosts or boosts[key].weight < score:
+                        boosts[key] = NameBoost(key, score, "; ".join(reasons) or None)
+        return sorted(boosts.values(), key=lambda b: -b.weight)
+
+    def plan(self, text: str, *, exact: bool = False) -> QueryPlan:
+        phrases: list[tuple[str, ...]] = []
+        loose: list[str] = []
+        for match in _QUOTED.finditer(text):
+            tokens = tuple(analyze(match.group(1)))
+            if len(tokens) > 1:
+                phrases.append(tokens)
+            else:
+                loose.append(match.group(1))
+        rest = _QUOTED.sub(" ", text).replace('"', " ")
+        words = fold(" ".join([*loose, rest])).split()
+        corrected, applied, suggested = self._correct(words, exact)
+        slots = self._slots(corrected)
+        searched = " ".join(corrected) if applied else text
+        did_you_mean = None
+        if suggested:
+            fixed = list(corrected)
+            for fix in suggested:
+                fixed = [fix.right if w == fix.wrong else w for w in fixed]
+            did_you_mean = " ".join(fixed)
+        return QueryPlan(
+            text=text,
+            searched=searched,
+            corrections=tuple(applied),
+            did_you_mean=did_you_mean,
+            slots=tuple(slots),
+            phrases=tuple(dict.fromkeys(phrases)),
+            boosts=tuple(self._boosts(slots)) if slots else (),
+        )
 
 
 def _term_clause(term: str) -> wq.Query:
@@ -88,27 +340,40 @@ def _phrase_clause(tokens: tuple[str, ...]) -> wq.Query:
     )
 
 
-def build_query(plan: QueryPlan) -> wq.Query:
-    """Any word may match (more matched words score more); every quoted phrase must.
+def _alternative_clause(alternative: Alternative) -> wq.Query | None:
+    terms = analyze(" ".join(alternative.words))
+    if not terms:
+        return None
+    clause = _term_clause(terms[0]) if len(terms) == 1 else wq.And([_term_clause(t) for t in terms])
+    if alternative.weight != 1.0:
+        clause = clause.with_boost(alternative.weight)
+    return clause
 
-    An exact name ("balloon kyphoplasty") and a phrase inside a name outrank any
-    body match, which is what puts Kyphoplasty first for its other names.
-    """
-    words = [_term_clause(t) for t in plan.terms]
-    optional: wq.Query = wq.Or(words, scale=0.9) if words else wq.NullQuery
+
+def build_query(plan: QueryPlan) -> wq.Query:
+    """Any part of the query may match (more parts score more); every quoted phrase must;
+    an article named in the query is boosted by how much of the query its name covers."""
+    parts = []
+    for slot in plan.slots:
+        clauses = [c for c in map(_alternative_clause, slot.alternatives) if c is not None]
+        if clauses:
+            parts.append(clauses[0] if len(clauses) == 1 else wq.Or(clauses))
+    boosts: list[wq.Query] = [
+        wq.Term("name_keys", b.key, boost=EXACT_NAME_BOOST * b.weight) for b in plan.boosts
+    ]
+    if not parts and not plan.phrases:
+        # Only stop words were typed, but they are a name ("ALL"): find that name.
+        return wq.Or(boosts)
+    optional: wq.Query = wq.Or(parts, scale=0.9) if parts else wq.NullQuery
     if plan.phrases:
         required = wq.And([_phrase_clause(p) for p in plan.phrases])
-        main: wq.Query = wq.AndMaybe(required, optional) if words else required
+        main: wq.Query = wq.AndMaybe(required, optional) if parts else required
     else:
         main = optional
-    boosts: list[wq.Query] = []
-    if plan.key:
-        boosts.append(wq.Term("name_keys", plan.key, boost=EXACT_NAME_BOOST))
-    all_tokens = [t for t in plan.terms]
-    if len(all_tokens) > 1 and not plan.phrases:
-        boosts.append(wq.Phrase("names", all_tokens, boost=NAME_PHRASE_BOOST))
+    terms = list(plan.terms)
+    if len(terms) > 1 and not plan.phrases:
+        boosts.append(wq.Phrase("names", terms, boost=NAME_PHRASE_BOOST))
     if not boosts:
         return main
-    # The boosts only reorder what the main query finds; they never add results of
-    # their own (an exact name always matches the main query too).
+    # The boosts only reorder what the main query finds; they never add results.
     return wq.AndMaybe(main, wq.Or(boosts))

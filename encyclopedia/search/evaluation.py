@@ -1,0 +1,133 @@
+"""Measuring search quality: success@1, success@10 and MRR, for this project and for a
+plain BM25 baseline over the same articles, in the same run.
+
+Used by ``bench/relevance.py`` (which prints the table) and by the relevance tests
+(which keep the targets from regressing), so both measure the same thing.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from whoosh import index as whoosh_index
+from whoosh import qparser
+from whoosh.analysis import StandardAnalyzer
+from whoosh.fields import ID, TEXT, Schema
+
+from encyclopedia.articles import load_folder
+from encyclopedia.search.library import Library
+
+Ranker = Callable[[str], list[str]]
+
+
+@dataclass(frozen=True)
+class Case:
+    kind: str
+    query: str
+    expected: frozenset[str]
+
+
+@dataclass
+class Score:
+    cases: int = 0
+    at1: int = 0
+    at10: int = 0
+    reciprocal: float = 0.0
+    misses: list[tuple[str, list[str]]] = field(default_factory=list)
+
+    def add(self, case: Case, ranked: list[str]) -> None:
+        self.cases += 1
+        rank = next((i for i, slug in enumerate(ranked[:10], 1) if slug in case.expected), None)
+        if rank == 1:
+            self.at1 += 1
+        else:
+            self.misses.append((case.query, ranked[:3]))
+        if rank:
+            self.at10 += 1
+            self.reciprocal += 1 / rank
+
+    @property
+    def success_at_1(self) -> float:
+        return self.at1 / self.cases if self.cases else 0.0
+
+    @property
+    def success_at_10(self) -> float:
+        return self.at10 / self.cases if self.cases else 0.0
+
+    @property
+    def mrr(self) -> float:
+        return self.reciprocal / self.cases if self.cases else 0.0
+
+
+def load_cases(path: Path) -> list[Case]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [
+        Case(kind, str(query), frozenset(slugs))
+        for kind, items in data.items()
+        for query, slugs in items.items()
+    ]
+
+
+def also_called_cases(content_dir: Path) -> list[Case]:
+    """Every other name of every article, which should find that article first."""
+    folder = load_folder(content_dir)
+    return [
+        Case("also_called", name, frozenset({a.slug}))
+        for a in folder.articles.values()
+        for name in a.also_called
+    ]
+
+
+def evaluate(cases: Iterable[Case], ranker: Ranker) -> dict[str, Score]:
+    """Scores by kind, plus ``all``."""
+    scores: dict[str, Score] = defaultdict(Score)
+    for case in cases:
+        ranked = ranker(case.query)
+        scores[case.kind].add(case, ranked)
+        scores["all"].add(case, ranked)
+    return dict(scores)
+
+
+def project_ranker(library: Library) -> Ranker:
+    def rank(query: str) -> list[str]:
+        return [hit.slug for hit in library.search(query, 1, 10).hits]
+
+    return rank
+
+
+class PlainBM25:
+    """The baseline: Whoosh's default BM25F over title and body, standard analyzer,
+    Whoosh's own query parser with OR between words. What a first version would do."""
+
+    def __init__(self, content_dir: Path):
+        self._tmp = tempfile.TemporaryDirectory(prefix="bm25-")
+        schema = Schema(
+            slug=ID(stored=True),
+            title=TEXT(analyzer=StandardAnalyzer()),
+            body=TEXT(analyzer=StandardAnalyzer()),
+        )
+        self.index = whoosh_index.create_in(self._tmp.name, schema)
+        writer = self.index.writer()
+        for article in load_folder(content_dir).articles.values():
+            body = " ".join([article.summary, *(s.markdown for s in article.sections)])
+            writer.add_document(slug=article.slug, title=article.title, body=body)
+        writer.commit()
+        self.searcher = self.index.searcher()
+        self.parser = qparser.MultifieldParser(["title", "body"], schema, group=qparser.OrGroup)
+
+    def __call__(self, query: str) -> list[str]:
+        try:
+            parsed = self.parser.parse(query)
+            return [hit["slug"] for hit in self.searcher.search(parsed, limit=10)]
+        except Exception:  # the baseline's query language errors count as misses
+            return []
+
+    def close(self) -> None:
+        self.searcher.close()
+        self.index.close()
+        self._tmp.cleanup()

@@ -1,0 +1,108 @@
+"""Snippets: the sentences of an article that show a patient why it matched.
+
+Whoosh's own sentence fragmenter re-analyses each hit's whole body on every search,
+which was most of the time a search took. The body is indexed with character offsets
+instead (``TEXT(chars=True)``), and :class:`SentenceFragmenter` widens each matched
+word to its sentence from those offsets, without re-tokenising anything.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from whoosh import highlight
+
+from encyclopedia.search.schema import text_analyzer
+
+SNIPPET_CHARS = 320
+_SENTENCE_ENDS = (". ", "! ", "? ", "\n")
+
+
+class SentenceFragmenter(highlight.Fragmenter):
+    """Each fragment is the sentence around a matched word, at most ``maxchars`` long."""
+
+    def __init__(self, maxchars: int = SNIPPET_CHARS):
+        self.maxchars = maxchars
+        self.charlimit = None
+
+    def must_retokenize(self) -> bool:
+        return False
+
+    def _sentence(self, text: str, start: int, end: int) -> tuple[int, int]:
+        left = max(
+            (
+                text.rfind(mark, 0, start) + len(mark)
+                for mark in _SENTENCE_ENDS
+                if text.rfind(mark, 0, start) >= 0
+            ),
+            default=0,
+        )
+        rights = [i + 1 for mark in _SENTENCE_ENDS if (i := text.find(mark, end)) >= 0]
+        right = min(rights, default=len(text))
+        if right - left > self.maxchars:  # a run-on sentence: a window around the word
+            left = max(left, start - self.maxchars // 2)
+            right = min(right, left + self.maxchars)
+        return left, right
+
+    def fragment_matches(self, text: str, matched_tokens: list[Any]):
+        fragment: tuple[int, int, list[Any]] | None = None
+        for token in matched_tokens:
+            if fragment and token.startchar < fragment[1]:
+                fragment[2].append(token)
+                continue
+            if fragment:
+                yield highlight.Fragment(text, fragment[2], fragment[0], fragment[1])
+            left, right = self._sentence(text, token.startchar, token.endchar)
+            fragment = (left, right, [token])
+        if fragment:
+            yield highlight.Fragment(text, fragment[2], fragment[0], fragment[1])
+
+    def fragment_tokens(self, text: str, all_tokens: Any):
+        # Used only when offsets are not stored (a section's text): tokens are analysed.
+        return self.fragment_matches(text, [t.copy() for t in all_tokens if t.matched])
+
+
+class EarlySentenceScorer(highlight.FragmentScorer):
+    """More distinct matched words first; among equals, the earlier sentence.
+
+    Whoosh's own scorer leaves ties to chance and so often quotes the end of an
+    article; the opening sentences are the ones that say what the article is about.
+    """
+
+    def __call__(self, fragment: highlight.Fragment) -> float:
+        distinct = len(fragment.matched_terms)
+        return distinct * 100 + len(fragment.matches) - fragment.startchar / 1_000_000
+
+
+FRAGMENTER = SentenceFragmenter()
+FORMATTER = highlight.HtmlFormatter(tagname="mark", between=" … ")
+SCORER = EarlySentenceScorer()
+
+
+def prepare(results: Any) -> None:
+    """Set up a Whoosh result set to make snippets the way this module does."""
+    results.fragmenter = FRAGMENTER
+    results.formatter = FORMATTER
+    results.scorer = SCORER
+
+
+def shortened(text: str, limit: int = 220) -> str:
+    """Escaped text cut at a word boundary: the fallback when no word can be highlighted."""
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0] + " …"
+    return html.escape(text)
+
+
+def body_snippet(hit: Any) -> str:
+    """Highlighted sentences of the body; the summary when the match was in a name."""
+    return hit.highlights("body", top=2) or shortened(hit["page"]["summary_text"])
+
+
+def section_snippet(section: dict[str, str], terms: frozenset[str]) -> str:
+    """Highlighted sentences of one section (its text is analysed: it is short)."""
+    text = section.get("text", "")
+    found = highlight.highlight(
+        text, terms, text_analyzer(), FRAGMENTER, FORMATTER, top=2, scorer=SCORER
+    )
+    return found or shortened(text)

@@ -1,0 +1,126 @@
+"""Spelling: variant spellings that should meet, and mistakes that should be corrected.
+
+Variant spellings (British and American, "disc" and "disk") are folded to one form
+inside the analyzer, for documents and queries alike, so "anaemia" and "anemia" are the
+same term without a thesaurus entry for each word. Folding is symmetric, so a rule that
+over-reaches ("ae" in a non-medical word) only merges two spellings; it cannot lose a
+match.
+
+Mistakes are corrected against a dictionary of the words in article names, section
+headings and the thesaurus: the words patients are trying to type. Correcting against
+every body word would "correct" towards rare words nobody searches for.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from whoosh.analysis import Filter
+
+_WHOLE_WORDS = {
+    "disc": "disk",
+    "discs": "disks",
+    "mould": "mold",
+    "moulds": "molds",
+    "ageing": "aging",
+    "grey": "gray",
+    "coeliac": "celiac",
+    "programme": "program",
+    "sulphur": "sulfur",
+    "tyre": "tire",
+    "plough": "plow",
+    "manoeuvre": "maneuver",
+    "cheque": "check",
+}
+_OUR = re.compile(r"(?<=[mlbdvpi])our(s|ed|ing)?$")
+_ISE = re.compile(r"(?<=[a-z]{3})is(e|es|ed|ing|ation|ations)$")
+_YSE = re.compile(r"(?<=[a-z]{3})ys(e|es|ed|ing)$")
+_TRE = re.compile(r"(?<=[a-z][tb])re(s)?$")
+
+
+@lru_cache(maxsize=200_000)
+def american(word: str) -> str:
+    """One spelling for words the English-speaking world spells two ways."""
+    if word in _WHOLE_WORDS:
+        return _WHOLE_WORDS[word]
+    if len(word) < 4 or not word.isalpha():
+        return word
+    if "ae" in word:  # anaemia, haemorrhage, paediatric, caesarean, leukaemia
+        word = word.replace("ae", "e")
+    if word.startswith("oe"):  # oesophagus, oedema, oestrogen
+        word = "e" + word[2:]
+    word = word.replace("oea", "ea").replace("foet", "fet")  # diarrhoea, dyspnoea, foetus
+    if len(word) >= 5:
+        word = _OUR.sub(r"or\1", word)  # tumour, behaviour, labour
+        word = _TRE.sub(r"er\1", word)  # centre, litre, fibre
+        word = _ISE.sub(r"iz\1", word)  # immunisation, organise
+        word = _YSE.sub(r"yz\1", word)  # paralysed, analyse
+    return word
+
+
+class VariantSpellingFilter(Filter):
+    """Whoosh filter applying :func:`american` to every token."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __call__(self, tokens):
+        for token in tokens:
+            token.text = american(token.text)
+            yield token
+
+
+@dataclass(frozen=True)
+class Correction:
+    wrong: str
+    right: str
+    distance: int
+
+
+class Corrector:
+    """Finds the dictionary words closest to a mistyped word (typo-tolerant from 4 letters)."""
+
+    def __init__(self, words: Iterable[str]):
+        counts = Counter(w for w in words if len(w) >= 3 and w.isalpha())
+        self.counts = counts
+        self.words = list(counts)
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.counts
+
+    @staticmethod
+    def allowed_distance(word: str) -> int:
+        if len(word) < 4:
+            return 0
+        if len(word) <= 5:
+            return 1
+        if len(word) <= 8:
+            return 2
+        return 3
+
+    def candidates(self, word: str, limit: int = 5) -> list[Correction]:
+        """Closest words first; among equals, the more common and the more alike in length."""
+        allowed = self.allowed_distance(word)
+        if not allowed or not self.words:
+            return []
+        found = process.extract(
+            word, self.words, scorer=OSA.distance, score_cutoff=allowed, limit=limit * 4
+        )
+        ranked = sorted(
+            found,
+            key=lambda m: (
+                m[1],
+                -math.log(self.counts[m[0]] + 1),
+                abs(len(m[0]) - len(word)),
+                m[0][:1] != word[:1],
+                m[0],
+            ),
+        )
+        return [Correction(word, right, int(distance)) for right, distance, _ in ranked[:limit]]

@@ -1,0 +1,208 @@
+"""The librarians' thesaurus: lay words, abbreviations and variant names mapped to the
+terms the articles use. Read at search time, so an edit takes effect without a reindex.
+
+``content/thesaurus.yaml`` has two parts::
+
+    same:            # groups of words or phrases that mean the same; each finds the others
+      - [tummy, belly, abdominal, abdomen, stomach]
+    leads_to:        # one way: the left also searches the right, not the reverse
+      bp: [blood pressure]
+      runny nose: [common cold]
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from encyclopedia.articles import Problem
+from encyclopedia.normalize import fold
+from encyclopedia.search.schema import word_key
+
+MAX_PHRASE_WORDS = 6
+
+
+def phrase_key(text: str) -> tuple[str, ...]:
+    return tuple(word_key(w) for w in fold(text).split())
+
+
+@dataclass
+class Thesaurus:
+    """For each key (a phrase as normalised words), the phrases it also searches, in order."""
+
+    entries: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
+    version: tuple[int, int] = (0, 0)
+
+    def words(self) -> list[str]:
+        """Every word the thesaurus knows, for the spelling dictionary."""
+        words: list[str] = []
+        for alternatives in self.entries.values():
+            for phrase in alternatives:
+                words.extend(fold(phrase).split())
+        return words
+
+    def match(self, keys: list[str], start: int) -> tuple[int, list[str]] | None:
+        """The longest entry starting at ``keys[start]``: (length, alternatives)."""
+        for length in range(min(MAX_PHRASE_WORDS, len(keys) - start), 0, -1):
+            found = self.entries.get(tuple(keys[start : start + length]))
+            if found:
+                return length, found
+        return None
+
+
+def parse_thesaurus(text: str, path: str) -> tuple[Thesaurus, list[Problem]]:
+    problems: list[Problem] = []
+    lines = text.splitlines()
+
+    def line_of(term: str) -> int | None:
+        for number, line in enumerate(lines, 1):
+            if term in line:
+                return number
+        return None
+
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return Thesaurus(), [
+            Problem(
+                path,
+                f"not valid YAML: {getattr(exc, 'problem', exc)}",
+                line=mark.line + 1 if mark else None,
+            )
+        ]
+    if not isinstance(data, dict):
+        return Thesaurus(), [
+            Problem(path, "the thesaurus must have 'same:' and 'leads_to:' parts", line=1)
+        ]
+    for unknown in set(data) - {"same", "leads_to"}:
+        problems.append(
+            Problem(
+                path,
+                f"unknown part {unknown!r}; use 'same' or 'leads_to'",
+                field=str(unknown),
+                line=line_of(f"{unknown}:"),
+            )
+        )
+    entries: dict[tuple[str, ...], list[str]] = {}
+
+    def add(source: str, targets: list[str]) -> None:
+        key = phrase_key(source)
+        if not key:
+            problems.append(Problem(path, f"{source!r} has no words in it", line=line_of(source)))
+            return
+        if len(key) > MAX_PHRASE_WORDS:
+            problems.append(
+                Problem(
+                    path,
+                    f"{source!r} is longer than {MAX_PHRASE_WORDS} words",
+                    line=line_of(source),
+                )
+            )
+            return
+        known = entries.setdefault(key, [])
+        for target in targets:
+            if phrase_key(target) != key and target not in known:
+                known.append(target)
+
+    groups = data.get("same") or []
+    if not isinstance(groups, list):
+        problems.append(
+            Problem(
+                path,
+                "'same' must be a list of groups like [tummy, belly]",
+                field="same",
+                line=line_of("same:"),
+            )
+        )
+        groups = []
+    for group in groups:
+        if (
+            not isinstance(group, list)
+            or len(group) < 2
+            or not all(isinstance(t, str) and t.strip() for t in group)
+        ):
+            problems.append(
+                Problem(
+                    path,
+                    f"{group!r} must be a list of two or more words or phrases",
+                    field="same",
+                    line=line_of(str(group)[:20]),
+                )
+            )
+            continue
+        for term in group:
+            add(term, [t for t in group if t != term])
+    leads = data.get("leads_to") or {}
+    if not isinstance(leads, dict):
+        problems.append(
+            Problem(
+                path,
+                "'leads_to' must map a term to what it also searches",
+                field="leads_to",
+                line=line_of("leads_to:"),
+            )
+        )
+        leads = {}
+    for source, targets in leads.items():
+        targets = [targets] if isinstance(targets, str) else targets
+        if not isinstance(targets, list) or not all(
+            isinstance(t, str) and t.strip() for t in targets
+        ):
+            problems.append(
+                Problem(
+                    path,
+                    f"{source!r} must lead to a list of terms",
+                    field="leads_to",
+                    line=line_of(str(source)),
+                )
+            )
+            continue
+        add(str(source), targets)
+    return Thesaurus(entries), problems
+
+
+def read_thesaurus(path: Path) -> tuple[Thesaurus, list[Problem]]:
+    try:
+        st = os.stat(path)
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Thesaurus(), []
+    except (OSError, UnicodeDecodeError) as exc:
+        return Thesaurus(), [Problem(str(path), f"cannot be read: {exc}")]
+    thesaurus, problems = parse_thesaurus(text, str(path))
+    thesaurus.version = (st.st_mtime_ns, st.st_size)
+    return thesaurus, problems
+
+
+class ThesaurusFile:
+    """The thesaurus as last read; re-read when the file changes (one stat per search).
+
+    A thesaurus with errors is not used: the last good one stays in force, so a
+    librarian's typo cannot change what patients find.
+    """
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self._seen: tuple[int, int] | None = None
+        self.current = Thesaurus()
+        self.problems: list[Problem] = []
+
+    def get(self) -> Thesaurus:
+        if self.path is None:
+            return self.current
+        try:
+            st = os.stat(self.path)
+            seen = (st.st_mtime_ns, st.st_size)
+        except FileNotFoundError:
+            seen = None
+        if seen != self._seen:
+            self._seen = seen
+            thesaurus, problems = read_thesaurus(self.path)
+            self.problems = problems
+            if not any(p.severity == "error" for p in problems):
+                self.current = thesaurus
+        return self.current
