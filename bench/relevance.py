@@ -30,6 +30,7 @@ from encyclopedia.search.evaluation import (  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "medlineplus_health_topics_en_2025-10-01.json"
 QUERIES = ROOT / "tests" / "relevance" / "queries.yaml"
+HELDOUT = ROOT / "tests" / "relevance" / "heldout.yaml"
 # The shipped thesaurus is the one librarians maintain; the imported topics use it too.
 THESAURUS = ROOT / "content" / "thesaurus.yaml"
 TARGETS = {"success@1": 0.90, "success@10": 0.98, "also_called@1": 0.98}
@@ -53,6 +54,8 @@ def main() -> int:
         ours = evaluate(cases, project_ranker(library))
         ours_names = evaluate(names, project_ranker(library))["all"]
         seconds = time.perf_counter() - started
+        heldout = evaluate(load_cases(HELDOUT), project_ranker(library))["all"]
+        heldout_bm25 = evaluate(load_cases(HELDOUT), baseline)["all"]
         theirs = evaluate(cases, baseline)
         theirs_names = evaluate(names, baseline)["all"]
         baseline.close()
@@ -78,11 +81,19 @@ def main() -> int:
         f"{theirs_names.mrr:.3f} |"
     )
 
+    print(
+        f"| held-out queries | {heldout.cases} | {heldout.success_at_1:.2f} | "
+        f"{heldout.success_at_10:.2f} | {heldout.mrr:.2f} | {heldout_bm25.success_at_1:.2f} | "
+        f"{heldout_bm25.success_at_10:.2f} | {heldout_bm25.mrr:.2f} |"
+    )
+
     if args.misses:
         print("\nMissed at 1 (query: top 3):")
         for kind in rows[:-1]:
             for query, top in ours[kind].misses:
                 print(f"  [{kind}] {query}: {', '.join(top) or '(nothing)'}")
+        for query, top in heldout.misses:
+            print(f"  [held-out] {query}: {', '.join(top) or '(nothing)'}")
         for query, top in ours_names.misses:
             print(f"  [also-called] {query}: {', '.join(top) or '(nothing)'}")
 

@@ -181,7 +181,7 @@ class Snapshot:
             for text in (*entry.names, *entry.headings):
                 words.extend(fold(text).split())
         words.extend(thesaurus.words())
-        corrector = Corrector(words)
+        corrector = Corrector(words, key=word_key)
         self._corrector = (thesaurus.version, corrector)
         return corrector
 

@@ -164,7 +164,7 @@ class Planner:
         for cut in range(3, len(word) - 2):
             left, right = word[:cut], word[cut:]
             if left in self.corrector and right in self.corrector:
-                score = min(self.corrector.counts[left], self.corrector.counts[right])
+                score = min(self.corrector.count(left), self.corrector.count(right))
                 if best is None or score > best[0]:
                     best = (score, (left, right))
         return best[1] if best else None
@@ -263,6 +263,13 @@ class Planner:
                 )
                 position += length
                 continue
+            reordered = _of_phrase(words, position)
+            if reordered:
+                length, alternative = reordered
+                typed = tuple(words[position : position + length])
+                slots.append(Slot((Alternative(typed), Alternative(alternative))))
+                position += length
+                continue
             slots.append(Slot((Alternative((words[position],)),)))
             position += 1
         return slots
@@ -330,6 +337,21 @@ class Planner:
         )
 
 
+def _of_phrase(words: list[str], position: int) -> tuple[int, tuple[str, ...]] | None:
+    """ "tumour of the brain" is also read "brain tumour", as names are written."""
+    end = position + 2
+    if end < len(words) and words[end] in ("the", "a", "an", "your", "my"):
+        end += 1
+    if (
+        end < len(words)
+        and words[position + 1 : position + 2] == ["of"]
+        and words[position] not in STOP_WORDS
+        and words[end] not in STOP_WORDS
+    ):
+        return end - position + 1, (words[end], words[position])
+    return None
+
+
 def _term_clause(term: str) -> wq.Query:
     return wq.Or([wq.Term(field, term, boost=boost) for field, boost in FIELD_BOOSTS.items()])
 
@@ -355,7 +377,11 @@ def build_query(plan: QueryPlan) -> wq.Query:
     an article named in the query is boosted by how much of the query its name covers."""
     parts = []
     for slot in plan.slots:
-        clauses = [c for c in map(_alternative_clause, slot.alternatives) if c is not None]
+        # What was typed: each word may match on its own. Other readings ("abdominal
+        # pain" for "tummy ache") are phrases, all of whose words must match.
+        typed, *others = slot.alternatives
+        parts.extend(_term_clause(term) for term in analyze(" ".join(typed.words)))
+        clauses = [c for c in map(_alternative_clause, others) if c is not None]
         if clauses:
             parts.append(clauses[0] if len(clauses) == 1 else wq.Or(clauses))
     boosts: list[wq.Query] = [

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -87,13 +87,21 @@ class Correction:
 class Corrector:
     """Finds the dictionary words closest to a mistyped word (typo-tolerant from 4 letters)."""
 
-    def __init__(self, words: Iterable[str]):
+    def __init__(self, words: Iterable[str], key: Callable[[str], str] = str):
         counts = Counter(w for w in words if len(w) >= 3 and w.isalpha())
         self.counts = counts
         self.words = list(counts)
+        self.key = key
+        self.keys = Counter()
+        for word, count in counts.items():
+            self.keys[key(word)] += count
 
     def __contains__(self, word: str) -> bool:
-        return word in self.counts
+        """Known as written, or as another form of a known word ("aches" for "ache")."""
+        return word in self.counts or self.key(word) in self.keys
+
+    def count(self, word: str) -> int:
+        return self.counts.get(word) or self.keys.get(self.key(word), 0)
 
     @staticmethod
     def allowed_distance(word: str) -> int:
