@@ -56,7 +56,8 @@ def medlineplus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="session")
 def library(shipped_index: tuple[Path, Path]) -> Library:
-    return Library(shipped_index[1])
+    content, index = shipped_index
+    return Library(index, thesaurus=content / "thesaurus.yaml")
 
 
 @pytest.fixture(scope="session")

@@ -34,7 +34,7 @@ def page(browser):
 
 def test_search_open_top_result_and_follow_an_a_to_z_cross_reference(page: Page, base_url):
     page.goto(base_url + "/")
-    box = page.get_by_role("searchbox", name="Search the encyclopedia").first
+    box = page.get_by_role("combobox", name="Search the encyclopedia").first
     box.fill("balloon kyphoplasty")
     box.press("Enter")
     expect(page).to_have_title("balloon kyphoplasty: search results | Health Encyclopedia")
@@ -74,7 +74,7 @@ def test_pages_fit_a_phone_screen(browser, base_url):
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )
             assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 320px"
-            expect(page.get_by_role("searchbox").first).to_be_visible()
+            expect(page.get_by_role("combobox").first).to_be_visible()
     finally:
         context.close()
 
@@ -92,3 +92,53 @@ def test_a_misspelled_address_offers_the_article(page: Page, base_url):
     assert response.status == 404
     page.get_by_role("link", name="Kyphoplasty").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Kyphoplasty")
+
+
+def test_suggestions_work_with_the_keyboard_only(page: Page, base_url):
+    page.goto(base_url + "/a-z")
+    for _ in range(10):  # Tab from the top of the page to the search box
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('role')") == "combobox":
+            break
+    box = page.locator("input[role=combobox]:focus")
+    expect(box).to_have_attribute("aria-expanded", "false")
+    page.keyboard.type("balloon", delay=30)
+    listbox = page.get_by_role("listbox")
+    expect(listbox).to_be_visible()
+    expect(box).to_have_attribute("aria-expanded", "true")
+    first = listbox.get_by_role("option").first
+    expect(first).to_contain_text("Balloon kyphoplasty → Kyphoplasty")
+
+    page.keyboard.press("ArrowDown")
+    expect(first).to_have_attribute("aria-selected", "true")
+    expect(box).to_have_attribute("aria-activedescendant", first.get_attribute("id"))
+    page.keyboard.press("Escape")
+    expect(listbox).to_be_hidden()
+    expect(box).to_have_attribute("aria-expanded", "false")
+
+    page.keyboard.press("ArrowDown")  # reopens
+    expect(listbox).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(base_url + "/article/kyphoplasty")
+
+
+def test_enter_without_choosing_a_suggestion_searches(page: Page, base_url):
+    page.goto(base_url + "/")
+    box = page.locator("#home-q")
+    box.fill("hart atack")
+    box.press("Enter")
+    expect(page.locator(".correction")).to_contain_text("Showing results for heart attack")
+    expect(page.locator(".result").first.get_by_role("link")).to_have_text("Heart attack")
+
+
+def test_search_works_without_javascript(browser, base_url):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(base_url + "/")
+        page.locator("#home-q").fill("kyphoplasty")
+        page.locator("#home-q").press("Enter")
+        expect(page.locator(".result").first.get_by_role("link")).to_have_text("Kyphoplasty")
+    finally:
+        context.close()

@@ -33,6 +33,7 @@ from encyclopedia.search.publishing import (
 from encyclopedia.search.query import WEIGHTING, Planner, QueryPlan, build_query, clean_query
 from encyclopedia.search.schema import STOP_WORDS, analyze, name_key, word_key
 from encyclopedia.search.spelling import Corrector
+from encyclopedia.search.suggestions import Suggestion, SuggestionIndex
 from encyclopedia.search.thesaurus import Thesaurus, ThesaurusFile
 
 LETTERS = (*"ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0-9")
@@ -81,7 +82,13 @@ class Results:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+        """Pages a person can reach (deep paging is capped at MAX_PAGE)."""
+        return min(MAX_PAGE, max(1, -(-self.total // self.page_size)))
+
+    def page_numbers(self, around: int = 3) -> list[int]:
+        """The page links to show: the first, the last, and a few around this one."""
+        shown = {1, self.pages, *range(self.page - around, self.page + around + 1)}
+        return sorted(n for n in shown if 1 <= n <= self.pages)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -227,6 +234,10 @@ class Snapshot:
         return letters
 
     @cached_property
+    def suggestions(self) -> SuggestionIndex:
+        return SuggestionIndex(list(self.catalog.values()))
+
+    @cached_property
     def folded_names(self) -> dict[str, list[CatalogEntry]]:
         table: dict[str, list[CatalogEntry]] = {}
         for entry in self.catalog.values():
@@ -359,8 +370,11 @@ class Library:
         slug = hit["slug"]
         entry = snapshot.catalog.get(slug)
         names = {name_key(n) for n in entry.names} if entry else set()
-        matched_key = next((b.key for b in plan.boosts if b.key in names), None)
-        why = [b.reason for b in plan.boosts if b.key in names and b.reason]
+        # Boosts come strongest first: the first one naming this article says why it
+        # was found (the name it matched, and any translation that led there).
+        strongest = next((b for b in plan.boosts if b.key in names), None)
+        matched_key = strongest.key if strongest else None
+        why = [strongest.reason] if strongest and strongest.reason else []
         section = _asked_section(plan, matched_key, hit["page"]["sections"])
         if section:
             snippet = snippets.section_snippet(section, plan.all_terms)
@@ -407,6 +421,11 @@ class Library:
             related=tuple(snapshot.catalog[s] for s in page["related"] if s in snapshot.catalog),
             shares_names_with=tuple(sharing.values()),
         )
+
+    def suggest(self, text: str, limit: int = 10) -> list[Suggestion]:
+        """Names that start with, or closely match, what has been typed so far."""
+        cleaned = clean_query(text or "", self.max_query_length)
+        return self.snapshot().suggestions.suggest(cleaned, limit)
 
     def letters(self) -> dict[str, int]:
         """Each A–Z section with how many entries it has."""

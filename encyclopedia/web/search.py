@@ -12,13 +12,21 @@ bp = Blueprint("search", __name__)
 @bp.get("/search")
 def results():
     query = request.args.get("q", "")
+    exact = request.args.get("exact") == "1"
     page, size = library().parse_page(request.args.get("page"))
-    found = library().search(query, page, size) if query.strip() else None
-    return render_template("search.html", results=found, query=query)
+    found = library().search(query, page, size, exact=exact) if query.strip() else None
+    return render_template("search.html", results=found, query=query, exact=exact)
+
+
+@bp.get("/api/suggest")
+def api_suggest():
+    query = request.args.get("q", "")
+    return jsonify(query=query, suggestions=[s.to_dict() for s in library().suggest(query)])
 
 
 @bp.get("/api/search")
 def api_search():
     query = request.args.get("q", "")
+    exact = request.args.get("exact") == "1"
     page, size = library().parse_page(request.args.get("page"), request.args.get("limit"))
-    return jsonify(library().search(query, page, size).to_dict())
+    return jsonify(library().search(query, page, size, exact=exact).to_dict())

@@ -1,0 +1,127 @@
+/* Suggestions as you type, as an accessible combobox (WAI-ARIA 1.2 pattern).
+   Progressive enhancement: without this script the search form works as before. */
+(function () {
+  "use strict";
+  var counter = 0;
+
+  function enhance(input) {
+    var form = input.form;
+    var id = "suggest-" + (++counter);
+    var list = document.createElement("ul");
+    var status = document.createElement("div");
+    var items = [];
+    var active = -1;
+    var timer = null;
+    var asked = "";
+
+    list.id = id;
+    list.className = "suggestions";
+    list.setAttribute("role", "listbox");
+    list.setAttribute("aria-label", "Suggestions");
+    list.hidden = true;
+    status.className = "visually-hidden";
+    status.setAttribute("role", "status");
+    status.setAttribute("aria-live", "polite");
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", id);
+    form.classList.add("has-suggestions");
+    input.insertAdjacentElement("afterend", list);
+    form.appendChild(status);
+
+    function close() {
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+
+    function highlight(index) {
+      var options = list.children;
+      for (var i = 0; i < options.length; i++) {
+        options[i].setAttribute("aria-selected", i === index ? "true" : "false");
+      }
+      active = index;
+      if (index >= 0) {
+        input.setAttribute("aria-activedescendant", options[index].id);
+        options[index].scrollIntoView({ block: "nearest" });
+      } else {
+        input.removeAttribute("aria-activedescendant");
+      }
+    }
+
+    function choose(index) {
+      if (items[index]) {
+        window.location.assign(items[index].url);
+      }
+    }
+
+    function render(suggestions) {
+      items = suggestions;
+      list.textContent = "";
+      suggestions.forEach(function (item, i) {
+        var option = document.createElement("li");
+        option.id = id + "-" + i;
+        option.setAttribute("role", "option");
+        option.setAttribute("aria-selected", "false");
+        option.textContent = item.name;
+        if (item.name !== item.title) {
+          var target = document.createElement("span");
+          target.className = "suggestion-target";
+          target.textContent = " → " + item.title;
+          option.appendChild(target);
+        }
+        option.addEventListener("mousedown", function (event) { event.preventDefault(); });
+        option.addEventListener("click", function () { choose(i); });
+        list.appendChild(option);
+      });
+      if (suggestions.length) {
+        list.hidden = false;
+        input.setAttribute("aria-expanded", "true");
+        status.textContent = suggestions.length + " suggestions. Use the up and down arrow keys to choose.";
+      } else {
+        close();
+        status.textContent = "";
+      }
+      active = -1;
+    }
+
+    function fetchSuggestions() {
+      var text = input.value.trim();
+      if (!text) { render([]); return; }
+      asked = text;
+      fetch("/api/suggest?q=" + encodeURIComponent(text), { headers: { Accept: "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : { suggestions: [] }; })
+        .then(function (data) { if (asked === text) { render(data.suggestions || []); } })
+        .catch(function () { render([]); });
+    }
+
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(fetchSuggestions, 120);
+    });
+    input.addEventListener("keydown", function (event) {
+      var open = !list.hidden && items.length > 0;
+      if (event.key === "ArrowDown") {
+        event.preventDefault();
+        if (!open) { fetchSuggestions(); return; }
+        highlight(active + 1 >= items.length ? 0 : active + 1);
+      } else if (event.key === "ArrowUp") {
+        if (!open) { return; }
+        event.preventDefault();
+        highlight(active <= 0 ? items.length - 1 : active - 1);
+      } else if (event.key === "Enter") {
+        if (open && active >= 0) {
+          event.preventDefault();
+          choose(active);
+        }
+      } else if (event.key === "Escape") {
+        if (open) { event.preventDefault(); close(); }
+      }
+    });
+    input.addEventListener("blur", function () { setTimeout(close, 150); });
+  }
+
+  document.querySelectorAll("form[role=search] input[name=q]").forEach(enhance);
+})();
