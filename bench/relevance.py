@@ -40,13 +40,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--misses", action="store_true", help="list the queries that missed")
+    parser.add_argument("--thesaurus", type=Path, default=THESAURUS,
+                        help="thesaurus to search with (an empty file shows what it adds)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         content, index = Path(tmp) / "content", Path(tmp) / "index"
         import_medlineplus(args.corpus, content)
         rebuild(content, index)
-        library = Library(index, thesaurus=THESAURUS)
+        library = Library(index, thesaurus=args.thesaurus)
         baseline = PlainBM25(content)
         cases = load_cases(QUERIES)
         names = also_called_cases(content)
@@ -71,8 +73,8 @@ def main() -> int:
         a, b = ours[kind], theirs[kind]
         label = f"**{kind}**" if kind == "all" else kind
         print(
-            f"| {label} | {a.cases} | {a.success_at_1:.2f} | {a.success_at_10:.2f} | "
-            f"{a.mrr:.2f} | {b.success_at_1:.2f} | {b.success_at_10:.2f} | {b.mrr:.2f} |"
+            f"| {label} | {a.cases} | {a.success_at_1:.3f} | {a.success_at_10:.3f} | "
+            f"{a.mrr:.3f} | {b.success_at_1:.3f} | {b.success_at_10:.3f} | {b.mrr:.3f} |"
         )
     print(
         f"| also-called names | {ours_names.cases} | {ours_names.success_at_1:.3f} | "
@@ -82,9 +84,9 @@ def main() -> int:
     )
 
     print(
-        f"| held-out queries | {heldout.cases} | {heldout.success_at_1:.2f} | "
-        f"{heldout.success_at_10:.2f} | {heldout.mrr:.2f} | {heldout_bm25.success_at_1:.2f} | "
-        f"{heldout_bm25.success_at_10:.2f} | {heldout_bm25.mrr:.2f} |"
+        f"| held-out queries | {heldout.cases} | {heldout.success_at_1:.3f} | "
+        f"{heldout.success_at_10:.3f} | {heldout.mrr:.3f} | {heldout_bm25.success_at_1:.3f} | "
+        f"{heldout_bm25.success_at_10:.3f} | {heldout_bm25.mrr:.3f} |"
     )
 
     if args.misses:
@@ -99,9 +101,9 @@ def main() -> int:
 
     failed = []
     if ours["all"].success_at_1 < TARGETS["success@1"]:
-        failed.append(f"success@1 {ours['all'].success_at_1:.2f} < {TARGETS['success@1']}")
+        failed.append(f"success@1 {ours['all'].success_at_1:.3f} < {TARGETS['success@1']}")
     if ours["all"].success_at_10 < TARGETS["success@10"]:
-        failed.append(f"success@10 {ours['all'].success_at_10:.2f} < {TARGETS['success@10']}")
+        failed.append(f"success@10 {ours['all'].success_at_10:.3f} < {TARGETS['success@10']}")
     if ours_names.success_at_1 < TARGETS["also_called@1"]:
         failed.append(f"also-called@1 {ours_names.success_at_1:.3f} < {TARGETS['also_called@1']}")
     print("\n" + ("targets missed: " + "; ".join(failed) if failed else "all targets met"))
