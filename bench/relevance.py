@@ -40,8 +40,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--misses", action="store_true", help="list the queries that missed")
-    parser.add_argument("--thesaurus", type=Path, default=THESAURUS,
-                        help="thesaurus to search with (an empty file shows what it adds)")
+    parser.add_argument(
+        "--thesaurus",
+        type=Path,
+        default=THESAURUS,
+        help="thesaurus to search with (an empty file shows what it adds)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
