@@ -24,6 +24,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # Secure cookies when the site is served over HTTPS (set ENCYCLOPEDIA_HTTPS=1).
+        SESSION_COOKIE_SECURE=settings.https,
+        MAX_CONTENT_LENGTH=1024 * 1024,
     )
     app.config.update({k: v for k, v in config.items() if k.isupper()})
     app.json.sort_keys = False  # keep the documented key order in API responses

@@ -36,6 +36,7 @@ class Settings:
     page_size: int = 10
     max_page_size: int = 50
     secret_key: str = "dev-only-not-secret"
+    https: bool = False
 
     @property
     def thesaurus_path(self) -> Path:
@@ -51,6 +52,7 @@ class Settings:
             max_query_length=_env_int("ENCYCLOPEDIA_MAX_QUERY_LENGTH", 200),
             page_size=_env_int("ENCYCLOPEDIA_PAGE_SIZE", 10),
             secret_key=env.get("ENCYCLOPEDIA_SECRET_KEY") or cls.secret_key,
+            https=env.get("ENCYCLOPEDIA_HTTPS", "").lower() in ("1", "true", "yes"),
         )
         return settings.with_overrides(**overrides)
 

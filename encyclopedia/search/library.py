@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import logging
 import os
 import threading
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from encyclopedia.search.spelling import Corrector
 from encyclopedia.search.suggestions import Suggestion, SuggestionIndex
 from encyclopedia.search.thesaurus import Thesaurus, ThesaurusFile
 
+log = logging.getLogger(__name__)
 LETTERS = (*"ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0-9")
 MAX_PAGE = 100
 
@@ -166,6 +168,15 @@ class Snapshot:
         except Exception as exc:  # Whoosh raises many kinds on a damaged folder.
             raise IndexUnavailable(f"the index in {path} cannot be opened: {exc!r}") from exc
         self.built: str = meta.get("built", "")
+        try:
+            # Prove the build is readable now rather than on a patient's search: the
+            # table of contents, the segments and the stored fields.
+            with self.index.searcher() as searcher:
+                searcher.doc_count()
+                for slug in [entry["slug"] for entry in meta["articles"]][:1]:
+                    searcher.document(slug=slug)
+        except Exception as exc:
+            raise IndexUnavailable(f"the index in {path} is damaged: {exc!r}") from exc
         self.catalog: dict[str, CatalogEntry] = {
             entry["slug"]: CatalogEntry.from_dict(entry) for entry in meta["articles"]
         }
@@ -269,6 +280,8 @@ class Library:
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._seen: tuple[int, int, int] | None = None
+        self.damage: str | None = None  # why the published build could not be served
+        self._digests: dict[str, tuple[int, int, str]] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Library:
@@ -300,9 +313,28 @@ class Library:
                 raise IndexUnavailable(
                     f"no index has been built in {self.index_dir}; run 'encyclopedia reindex'"
                 )
-            fresh = Snapshot(path)
+            try:
+                fresh = Snapshot(path)
+                self.damage = None
+            except IndexUnavailable as exc:
+                # A damaged build (a disk error, a hand edit) must not take the site
+                # down: serve the newest older build that opens, and say so.
+                log.error("%s; serving an older build until the next reindex", exc)
+                fresh = self._fallback(path, exc)
+                self.damage = str(exc)
             self._snapshot, self._seen = fresh, seen
             return fresh
+
+    def _fallback(self, broken: Path, error: IndexUnavailable) -> Snapshot:
+        builds = sorted(
+            (p for p in broken.parent.iterdir() if p.is_dir() and p != broken), reverse=True
+        )
+        for candidate in builds:
+            try:
+                return Snapshot(candidate)
+            except IndexUnavailable:
+                continue
+        raise error
 
     @property
     def version(self) -> str:
@@ -468,14 +500,12 @@ class Library:
         catalog = snapshot.catalog
         missing = sorted(set(on_disk) - set(catalog))
         extra = sorted(set(catalog) - set(on_disk))
-        stale = []
-        for slug in sorted(set(on_disk) & set(catalog)):
-            try:
-                if file_digest(on_disk[slug]) != catalog[slug].digest:
-                    stale.append(slug)
-            except OSError:
-                stale.append(slug)
-        healthy = not (missing or extra or stale)
+        stale = [
+            slug
+            for slug in sorted(set(on_disk) & set(catalog))
+            if self._digest(on_disk[slug]) != catalog[slug].digest
+        ]
+        healthy = not (missing or extra or stale or self.damage)
         return Health(
             healthy,
             len(catalog),
@@ -486,7 +516,24 @@ class Library:
             missing,
             stale,
             extra,
+            error=self.damage,
         )
+
+    def _digest(self, path: Path) -> str:
+        """A file's digest, recomputed only when its size or modification time changes."""
+        try:
+            st = path.stat()
+        except OSError:
+            return ""
+        known = self._digests.get(path.name)
+        if known and known[:2] == (st.st_mtime_ns, st.st_size):
+            return known[2]
+        try:
+            digest = file_digest(path)
+        except OSError:
+            return ""
+        self._digests[path.name] = (st.st_mtime_ns, st.st_size, digest)
+        return digest
 
 
 def _matched_name(key: str | None, terms: frozenset[str], entry: CatalogEntry | None) -> str | None:

@@ -21,10 +21,12 @@ def wants_json() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    from encyclopedia.web import pages, search
+    from encyclopedia.web import health, pages, search, security
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(search.bp)
+    app.register_blueprint(health.bp)
+    security.init_app(app)
 
     @app.context_processor
     def search_box() -> dict[str, str]:
