@@ -29,7 +29,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
     app.config.update({k: v for k, v in config.items() if k.isupper()})
-    app.json.sort_keys = False  # keep the documented key order in API responses
     app.extensions["settings"] = settings
     app.extensions["library"] = Library.from_settings(settings)
 

@@ -357,6 +357,10 @@ class Library:
             raise BadRequest(f"limit must be between 1 and {self.max_page_size}")
         return number, size
 
+    def clean(self, text: str) -> str:
+        """A query as it will be searched and shown back: no control characters, cut short."""
+        return clean_query(text or "", self.max_query_length)
+
     def plan(self, text: str, *, exact: bool = False) -> QueryPlan:
         """How a query will be read: corrections, thesaurus terms, names it contains."""
         snapshot = self.snapshot()

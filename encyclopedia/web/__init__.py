@@ -31,8 +31,12 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def search_box() -> dict[str, str]:
         # Every page has the search box; keep what was typed in it.
-        query = request.args.get("q", "") if request.endpoint == "search.results" else ""
-        return {"search_query": query}
+        if request.endpoint != "search.results":
+            return {"search_query": ""}
+        try:
+            return {"search_query": library().clean(request.args.get("q", ""))}
+        except IndexUnavailable:
+            return {"search_query": ""}
 
     @app.errorhandler(BadRequest)
     def bad_request(error: BadRequest):

@@ -11,7 +11,7 @@ bp = Blueprint("search", __name__)
 
 @bp.get("/search")
 def results():
-    query = request.args.get("q", "")
+    query = library().clean(request.args.get("q", ""))
     exact = request.args.get("exact") == "1"
     page, size = library().parse_page(request.args.get("page"))
     found = library().search(query, page, size, exact=exact) if query.strip() else None
@@ -20,7 +20,7 @@ def results():
 
 @bp.get("/api/suggest")
 def api_suggest():
-    query = request.args.get("q", "")
+    query = library().clean(request.args.get("q", ""))
     return jsonify(query=query, suggestions=[s.to_dict() for s in library().suggest(query)])
 
 

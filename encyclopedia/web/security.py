@@ -7,7 +7,10 @@ carries them to another site.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response
+from flask.json.provider import DefaultJSONProvider
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -33,7 +36,20 @@ HEADERS = {
 }
 
 
+class SafeJSONProvider(DefaultJSONProvider):
+    """JSON with <, > and & escaped, so text from a query or an article can never close a
+    script element if a page ever embeds a response."""
+
+    sort_keys = False  # keep the documented key order
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        text = super().dumps(obj, **kwargs)
+        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 def init_app(app: Flask) -> None:
+    app.json = SafeJSONProvider(app)
+
     @app.after_request
     def security_headers(response: Response) -> Response:
         for name, value in HEADERS.items():
