@@ -21,6 +21,13 @@ run: $(STAMP)
 	$(BIN)/encyclopedia reindex --if-missing
 	$(BIN)/encyclopedia serve --host $(HOST) --port $(PORT)
 
+# axe-core, for the accessibility tests, pinned in package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm >/dev/null; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 # Browser tests drive Debian's chromium; install it when it is missing.
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -35,7 +42,7 @@ lint: $(STAMP)
 audit: $(STAMP)
 	tools/audit.sh
 
-test: $(STAMP) chromium lint audit
+test: $(STAMP) chromium node_modules/.installed lint audit
 	$(BIN)/python -m pytest
 
 # Regenerates the README's screenshot of a results page.
@@ -43,4 +50,4 @@ screenshot: $(STAMP) chromium
 	$(BIN)/python -m tests.screenshot docs/search-results.png
 
 clean:
-	rm -rf $(VENV) index .pytest_cache .ruff_cache
+	rm -rf $(VENV) index node_modules .pytest_cache .ruff_cache

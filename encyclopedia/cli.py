@@ -105,6 +105,12 @@ def reindex(ctx: click.Context, skip_invalid: bool, if_missing: bool, wait: floa
         ) from None
     except WriterBusy as exc:
         raise click.ClickException(str(exc)) from None
+    except OSError as exc:  # a full disk, a read-only folder, a quota
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise click.ClickException(
+            f"could not write the new index{where}: {exc.strerror or exc}. The index being "
+            "served was not changed; free some space and run reindex again."
+        ) from None
     finally:
         bar = bar_holder.get("bar")
         if bar is not None:

@@ -85,3 +85,35 @@ def content_copy(tmp_path: Path) -> Path:
     folder = tmp_path / "content"
     shutil.copytree(SHIPPED_CONTENT, folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def base_url(app):
+    """The app served on a loopback port, for the browser tests."""
+    from tests.browser import serve
+
+    with serve(app) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium, headless, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM_ARGS, chromium_path
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()

@@ -2,34 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-from playwright.sync_api import Page, expect, sync_playwright
-
-from tests.browser import CHROMIUM_ARGS, chromium_path, serve
-
-
-@pytest.fixture(scope="module")
-def base_url(app):
-    with serve(app) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    page = context.new_page()
-    yield page
-    context.close()
+from playwright.sync_api import Page, expect
 
 
 def test_search_open_top_result_and_follow_an_a_to_z_cross_reference(page: Page, base_url):
