@@ -23,7 +23,7 @@ from encyclopedia.search import (
     WriterBusy,
     rebuild,
 )
-from encyclopedia.search.publishing import current_build
+from encyclopedia.search.publishing import current_build, update_article
 from encyclopedia.search.thesaurus import read_thesaurus
 
 
@@ -120,6 +120,24 @@ def reindex(ctx: click.Context, skip_invalid: bool, if_missing: bool, wait: floa
     click.echo(
         f"Published {report.articles} articles in {report.seconds:.2f} s (build {report.build})."
     )
+
+
+@cli.command()
+@click.argument("slugs", nargs=-1, required=True)
+@click.pass_context
+def update(ctx: click.Context, slugs: tuple[str, ...]) -> None:
+    """Bring single articles of the index in line with their files (added, edited, deleted)."""
+    settings = _settings(ctx)
+    for slug in slugs:
+        try:
+            report = update_article(settings.content_dir, settings.index_dir, slug)
+        except PublishRefused as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            raise click.ClickException(
+                f"{slug} was not updated; the index keeps its last good version"
+            ) from None
+        click.echo(f"{report.action} {slug} in {report.seconds * 1000:.0f} ms")
 
 
 @cli.command()

@@ -106,7 +106,9 @@ def writer_running(index_dir: Path) -> bool:
 def current_build(index_dir: Path) -> Path | None:
     """The folder ``CURRENT`` names, or None when nothing has been published."""
     try:
-        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+        # The first line names the build; a second line, if any, is the generation
+        # that single-article updates bump.
+        name = (index_dir / CURRENT).read_text(encoding="utf-8").split("\n", 1)[0].strip()
     except FileNotFoundError:
         return None
     if not name or "/" in name or name.startswith("."):
@@ -229,3 +231,82 @@ def rebuild(
         skipped=errors,
         warnings=[p for p in folder.problems if p.severity != "error"],
     )
+
+
+@dataclass
+class UpdateReport:
+    slug: str
+    action: str  # "added", "updated" or "removed"
+    seconds: float
+
+
+def update_article(
+    content_dir: Path, index_dir: Path, slug: str, *, wait: float | None = None
+) -> UpdateReport:
+    """Bring one article of the published index in line with its file, without a rebuild.
+
+    Under the writer lock, so it waits for a full reindex in progress and then applies
+    to the build that reindex published: an edit saved during a rebuild is never lost.
+    Raises :class:`PublishRefused` when the file has errors; the index keeps the last
+    good version of the article.
+    """
+    started = time.perf_counter()
+    with writer_lock(index_dir, wait=wait):
+        build = current_build(index_dir)
+        if build is None:
+            raise PublishRefused(
+                [Problem(str(index_dir), "no index is published yet; run reindex")]
+            )
+        path = content_dir / f"{slug}.md"
+        meta = json.loads((build / CATALOG).read_text(encoding="utf-8"))
+        catalog = {entry["slug"]: entry for entry in meta["articles"]}
+        ix = whoosh_index.open_dir(str(build))
+        writer = ix.writer(limitmb=64)
+        try:
+            if path.exists():
+                folder = load_folder(content_dir, paths=[path])
+                article = folder.articles.get(slug)
+                if article is None:
+                    raise PublishRefused(folder.errors)
+                _check_against_catalog(article, catalog, path)
+                action = "updated" if slug in catalog else "added"
+                writer.update_document(**index_document(article))
+                catalog[slug] = catalog_entry(article, file_digest(path)).to_dict()
+            else:
+                action = "removed"
+                writer.delete_by_term("slug", slug)
+                catalog.pop(slug, None)
+        except BaseException:
+            writer.cancel()
+            ix.close()
+            raise
+        writer.commit()
+        ix.close()
+        meta["articles"] = sorted(catalog.values(), key=lambda entry: entry["slug"])
+        write_atomically(build / CATALOG, json.dumps(meta, ensure_ascii=False))
+        # Rewriting CURRENT (same build, next generation) is what tells every reader to
+        # reopen; one stat per request notices it.
+        generation = time.time_ns()
+        write_atomically(index_dir / CURRENT, f"{build.name}\n{generation}\n")
+    return UpdateReport(slug, action, time.perf_counter() - started)
+
+
+def _check_against_catalog(article: Article, catalog: dict, path: Path) -> None:
+    problems = []
+    for related in article.related:
+        if related not in catalog and not (path.parent / f"{related}.md").exists():
+            problems.append(
+                Problem(str(path), f"related article {related!r} does not exist", field="related")
+            )
+    title = article.title.casefold()
+    for other in catalog.values():
+        if other["slug"] != article.slug and other["title"].casefold() == title:
+            problems.append(
+                Problem(
+                    str(path),
+                    f"the title {article.title!r} is already the title of {other['slug']}.md",
+                    field="title",
+                )
+            )
+    if problems:
+        raise PublishRefused(problems)
