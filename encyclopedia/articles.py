@@ -18,6 +18,9 @@ import yaml
 
 from encyclopedia.normalize import fold, slugify
 
+# libyaml's C loader when PyYAML has it (it reads front matter several times faster);
+# both are the safe loader.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KNOWN_FIELDS = frozenset(
     {
@@ -207,7 +210,7 @@ def parse_article(text: str, path: str | Path) -> tuple[Article, list[Problem]]:
         )
     front, body, body_line = split_front_matter(text, shown)
     try:
-        meta = yaml.safe_load(front)
+        meta = yaml.load(front, Loader=_SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         # Marks count from the front matter's first line; the file has '---' above it.

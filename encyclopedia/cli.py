@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import sys
 from pathlib import Path
 
@@ -59,13 +60,22 @@ def cli(ctx: click.Context, content_dir: Path | None, index_dir: Path | None) ->
 )
 @click.option("--if-missing", is_flag=True, help="Do nothing if an index is already published.")
 @click.option(
+    "--processes",
+    type=click.IntRange(1, 64),
+    default=lambda: os.cpu_count() or 1,
+    show_default="the number of cores",
+    help="Processes rendering articles while one writes the index.",
+)
+@click.option(
     "--wait",
     type=float,
     default=None,
     help="Seconds to wait for another reindex to finish (default: as long as it takes).",
 )
 @click.pass_context
-def reindex(ctx: click.Context, skip_invalid: bool, if_missing: bool, wait: float | None) -> None:
+def reindex(
+    ctx: click.Context, skip_invalid: bool, if_missing: bool, processes: int, wait: float | None
+) -> None:
     """Rebuild the index from the content folder and publish it in one switch."""
     settings = _settings(ctx)
     if if_missing and current_build(settings.index_dir) is not None:
@@ -95,6 +105,7 @@ def reindex(ctx: click.Context, skip_invalid: bool, if_missing: bool, wait: floa
             progress=progress,
             on_start=on_start,
             wait=wait,
+            processes=processes,
         )
     except PublishRefused as exc:
         for problem in exc.problems:

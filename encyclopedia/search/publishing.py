@@ -21,10 +21,12 @@ import contextlib
 import datetime as dt
 import fcntl
 import json
+import multiprocessing
 import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,16 +158,32 @@ def _remove_stale_builds(index_dir: Path, keep: set[Path]) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
+def _documents(articles: list[Article], processes: int) -> Iterator[dict]:
+    """Index documents in order. With more than one process, Markdown is rendered in a
+    pool while this process writes, which is how a reindex uses every core."""
+    if processes <= 1 or len(articles) < 64:
+        yield from map(index_document, articles)
+        return
+    context = multiprocessing.get_context("spawn")  # no fork of a threaded web process
+    with ProcessPoolExecutor(processes, mp_context=context) as pool:
+        yield from pool.map(index_document, articles, chunksize=32)
+
+
 def build_into(
-    path: Path, folder: Folder, content_dir: Path, progress: Progress | None = None
+    path: Path,
+    folder: Folder,
+    content_dir: Path,
+    progress: Progress | None = None,
+    processes: int = 1,
 ) -> int:
     """Write a complete index of ``folder.articles`` into the empty folder ``path``."""
     ix = whoosh_index.create_in(str(path), build_schema())
     writer = ix.writer(limitmb=256)
     catalog = []
+    articles = sorted(folder.articles.values(), key=lambda a: a.slug)
     try:
-        for article in sorted(folder.articles.values(), key=lambda a: a.slug):
-            writer.add_document(**index_document(article))
+        for article, document in zip(articles, _documents(articles, processes), strict=True):
+            writer.add_document(**document)
             digest = file_digest(content_dir / f"{article.slug}.md")
             catalog.append(catalog_entry(article, digest).to_dict())
             if progress:
@@ -198,6 +216,7 @@ def rebuild(
     progress: Progress | None = None,
     on_start: Callable[[int], None] | None = None,
     wait: float | None = None,
+    processes: int = 1,
 ) -> BuildReport:
     """Read ``content_dir``, build a fresh index beside the live one, then switch to it.
 
@@ -218,7 +237,7 @@ def rebuild(
         previous = current_build(index_dir)
         path = _new_build_dir(index_dir)
         try:
-            count = build_into(path, folder, content_dir, progress)
+            count = build_into(path, folder, content_dir, progress, processes)
             write_atomically(index_dir / CURRENT, path.name + "\n")
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)
