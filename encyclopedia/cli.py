@@ -7,7 +7,6 @@ sentences with a non-zero exit code; nothing below prints or exits.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import click
 
 from encyclopedia.articles import load_folder
-from encyclopedia.config import Settings
+from encyclopedia.config import PROJECT_ROOT, Settings
 from encyclopedia.search import (
     BadRequest,
     IndexUnavailable,
@@ -262,10 +261,21 @@ def serve(ctx: click.Context, host: str, port: int, production: bool, workers: i
     settings = _settings(ctx)
     overrides = {"content_dir": settings.content_dir, "index_dir": settings.index_dir}
     if production:
-        from encyclopedia.serving import run_gunicorn
-
-        run_gunicorn(host, port, workers or multiprocessing.cpu_count(), overrides)
-        return
+        # The same server and settings as the documented gunicorn command.
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            str(PROJECT_ROOT / "gunicorn.conf.py"),
+            "--bind",
+            f"{host}:{port}",
+        ]
+        if workers:
+            command += ["--workers", str(workers)]
+        os.environ["ENCYCLOPEDIA_CONTENT_DIR"] = str(settings.content_dir)
+        os.environ["ENCYCLOPEDIA_INDEX_DIR"] = str(settings.index_dir)
+        os.execv(sys.executable, [*command, "encyclopedia:create_app()"])
     from encyclopedia import create_app
 
     app = create_app(overrides)

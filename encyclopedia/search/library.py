@@ -8,11 +8,13 @@ opened once, searched by many requests, and swapped for a new one the moment
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import json
 import logging
 import os
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -28,7 +30,7 @@ from encyclopedia.search.documents import CatalogEntry, file_digest
 from encyclopedia.search.publishing import (
     CATALOG,
     CURRENT,
-    current_build,
+    published,
     writer_running,
 )
 from encyclopedia.search.query import WEIGHTING, Planner, QueryPlan, build_query, clean_query
@@ -40,6 +42,7 @@ from encyclopedia.search.thesaurus import Thesaurus, ThesaurusFile
 log = logging.getLogger(__name__)
 LETTERS = (*"ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0-9")
 MAX_PAGE = 100
+RESULT_CACHE_SIZE = 2048
 
 
 class IndexUnavailable(Exception):
@@ -156,9 +159,9 @@ class Health:
 class Snapshot:
     """One published build, opened once. Searchers are per thread, reused across requests."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, version: str | None = None):
         self.path = path
-        self.version = path.name
+        self.version = version or path.name
         try:
             with open(path / CATALOG, encoding="utf-8") as handle:
                 meta = json.load(handle)
@@ -281,6 +284,10 @@ class Library:
         self._snapshot: Snapshot | None = None
         self._seen: tuple[int, int, int] | None = None
         self.damage: str | None = None  # why the published build could not be served
+        # Results per (index version, thesaurus version, query, page, size, exact): a
+        # spike of identical searches costs one search per publication.
+        self._results: OrderedDict[tuple, Results] = OrderedDict()
+        self._results_lock = threading.Lock()
         self._digests: dict[str, tuple[int, int, str]] = {}
 
     @classmethod
@@ -308,13 +315,14 @@ class Library:
         with self._lock:
             if self._snapshot is not None and seen == self._seen:
                 return self._snapshot
-            path = current_build(self.index_dir)
-            if path is None:
+            found = published(self.index_dir)
+            if found is None:
                 raise IndexUnavailable(
                     f"no index has been built in {self.index_dir}; run 'encyclopedia reindex'"
                 )
+            path, version = found
             try:
-                fresh = Snapshot(path)
+                fresh = Snapshot(path, version)
                 self.damage = None
             except IndexUnavailable as exc:
                 # A damaged build (a disk error, a hand edit) must not take the site
@@ -339,6 +347,14 @@ class Library:
     @property
     def version(self) -> str:
         return self.snapshot().version
+
+    @property
+    def built(self) -> dt.datetime | None:
+        """When the served build was made: the Last-Modified of pages that depend on it."""
+        try:
+            return dt.datetime.fromisoformat(self.snapshot().built)
+        except ValueError:
+            return None
 
     # -- search --------------------------------------------------------------------
     def parse_page(self, page: Any, page_size: Any = None) -> tuple[int, int]:
@@ -382,6 +398,31 @@ class Library:
         if not cleaned.strip(' "'):
             return Results(cleaned, 0, page, size, ())
         snapshot = self.snapshot()
+        key = (snapshot.version, self.thesaurus.get().version, cleaned, page, size, exact)
+        with self._results_lock:
+            cached = self._results.get(key)
+            if cached is not None:
+                self._results.move_to_end(key)
+                return cached
+        found = self._search(snapshot, cleaned, page, size, exact)
+        with self._results_lock:
+            self._results[key] = found
+            if len(self._results) > RESULT_CACHE_SIZE:
+                self._results.popitem(last=False)
+        return found
+
+    def search_uncached(
+        self, text: str, page: int = 1, page_size: int | None = None, *, exact: bool = False
+    ) -> Results:
+        """The same search, never from the cache: what the benchmarks time."""
+        cleaned = clean_query(text or "", self.max_query_length)
+        if not cleaned.strip(' "'):
+            return Results(cleaned, 0, page, page_size or self.page_size, ())
+        return self._search(self.snapshot(), cleaned, page, page_size or self.page_size, exact)
+
+    def _search(
+        self, snapshot: Snapshot, cleaned: str, page: int, size: int, exact: bool
+    ) -> Results:
         plan = self.plan(cleaned, exact=exact)
         if plan.is_empty:
             return Results(cleaned, 0, page, size, (), None, plan.did_you_mean)

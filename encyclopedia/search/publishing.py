@@ -105,17 +105,28 @@ def writer_running(index_dir: Path) -> bool:
         return False
 
 
-def current_build(index_dir: Path) -> Path | None:
-    """The folder ``CURRENT`` names, or None when nothing has been published."""
+def published(index_dir: Path) -> tuple[Path, str] | None:
+    """The folder ``CURRENT`` names and the version it is at, or None before any publish.
+
+    The first line names the build; a second line, if any, is the generation that
+    single-article updates bump. The version covers both, so caches keyed on it see
+    an update as a new publication.
+    """
     try:
-        # The first line names the build; a second line, if any, is the generation
-        # that single-article updates bump.
-        name = (index_dir / CURRENT).read_text(encoding="utf-8").split("\n", 1)[0].strip()
+        lines = (index_dir / CURRENT).read_text(encoding="utf-8").split("\n")
     except FileNotFoundError:
         return None
+    name = lines[0].strip()
     if not name or "/" in name or name.startswith("."):
         return None
-    return index_dir / BUILDS / name
+    generation = lines[1].strip() if len(lines) > 1 else ""
+    return index_dir / BUILDS / name, f"{name}.{generation}" if generation else name
+
+
+def current_build(index_dir: Path) -> Path | None:
+    """The folder ``CURRENT`` names, or None when nothing has been published."""
+    found = published(index_dir)
+    return found[0] if found else None
 
 
 def _fsync_dir(path: Path) -> None:

@@ -21,12 +21,16 @@ def wants_json() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    from encyclopedia.web import health, pages, search, security
+    from flask_compress import Compress
+
+    from encyclopedia.web import caching, health, pages, search, security
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(health.bp)
     security.init_app(app)
+    caching.init_app(app)
+    Compress(app)
 
     @app.context_processor
     def search_box() -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Home, article pages and the A–Z site map."""
+"""Home, article pages and the A–Z site map: pages that change only when the index does."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from flask import Blueprint, abort, render_template
 from encyclopedia.articles import SLUG_PATTERN
 from encyclopedia.search.library import LETTERS
 from encyclopedia.web import library
+from encyclopedia.web.caching import index_page
 
 bp = Blueprint("pages", __name__)
 
 
 @bp.get("/")
 def home():
-    return render_template("home.html", letters=library().letters())
+    return index_page(lambda: render_template("home.html", letters=library().letters()))
 
 
 @bp.get("/article/<slug>")
@@ -21,19 +22,25 @@ def article(slug: str):
     page = library().article(slug) if SLUG_PATTERN.match(slug) else None
     if page is None:
         abort(404, description="There is no article at this address.")
-    return render_template("article.html", article=page)
+    return index_page(lambda: render_template("article.html", article=page))
 
 
 @bp.get("/a-z")
 def site_map_index():
-    return render_template("az.html", letters=library().letters(), letter=None, entries=None)
+    return index_page(
+        lambda: render_template("az.html", letters=library().letters(), letter=None, entries=None)
+    )
 
 
 @bp.get("/a-z/<letter>")
 def site_map(letter: str):
     if letter.upper() not in LETTERS:
         abort(404, description="The A–Z has the letters A to Z and 0-9.")
-    entries = library().site_map(letter)
-    return render_template(
-        "az.html", letters=library().letters(), letter=letter.upper(), entries=entries
+    return index_page(
+        lambda: render_template(
+            "az.html",
+            letters=library().letters(),
+            letter=letter.upper(),
+            entries=library().site_map(letter),
+        )
     )

@@ -1,0 +1,96 @@
+"""HTTP caching tied to the published index, and fingerprinted static files.
+
+Pages that depend only on the index (home, articles, the A–Z) carry an ETag made from
+the index version and the URL, and a Last-Modified of the build time: a browser or a
+proxy revalidates with one conditional request and gets a 304 until a reindex or an
+update publishes something new. The rendered HTML is also kept in memory per index
+version, so a popular article is rendered once per publication, not once per visit.
+Static files are linked with a content hash (?v=...) and cached for a year.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Flask, Response, current_app, make_response, request
+
+from encyclopedia.web import library
+
+YEAR = 365 * 24 * 3600
+PAGE_CACHE_SIZE = 4096
+
+
+class PageCache:
+    """Rendered pages for the current index version; emptied when the version changes."""
+
+    def __init__(self, size: int = PAGE_CACHE_SIZE):
+        self.size = size
+        self.version: str | None = None
+        self.pages: OrderedDict[str, str] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get_or_render(self, version: str, key: str, render: Callable[[], str]) -> str:
+        with self.lock:
+            if version != self.version:
+                self.pages.clear()
+                self.version = version
+            page = self.pages.get(key)
+            if page is not None:
+                self.pages.move_to_end(key)
+                return page
+        page = render()
+        with self.lock:
+            if version == self.version:
+                self.pages[key] = page
+                if len(self.pages) > self.size:
+                    self.pages.popitem(last=False)
+        return page
+
+
+def index_page(render: Callable[[], str]) -> Response:
+    """A page that changes only when the index does: 304 when unchanged, cached when not."""
+    snapshot_version = library().version
+    tag = hashlib.sha1(f"{snapshot_version}\0{request.full_path}".encode()).hexdigest()[:24]
+    built = library().built
+    if request.if_none_match.contains(tag):
+        response = Response(status=304)
+    else:
+        cache: PageCache = current_app.extensions["page_cache"]
+        response = make_response(cache.get_or_render(snapshot_version, request.full_path, render))
+    response.set_etag(tag)
+    if built:
+        response.last_modified = built
+    response.cache_control.public = True
+    response.cache_control.max_age = 60
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["page_cache"] = PageCache()
+    static = Path(app.static_folder or "")
+    hashes: dict[str, str] = {}
+
+    def fingerprint(filename: str) -> str:
+        if filename not in hashes:
+            try:
+                hashes[filename] = hashlib.sha256((static / filename).read_bytes()).hexdigest()[:12]
+            except OSError:
+                hashes[filename] = "0"
+        return hashes[filename]
+
+    @app.url_defaults
+    def static_fingerprint(endpoint: str, values: dict) -> None:
+        if endpoint == "static" and "filename" in values and "v" not in values:
+            values["v"] = fingerprint(values["filename"])
+
+    @app.after_request
+    def static_cache(response: Response) -> Response:
+        if request.endpoint == "static" and request.args.get("v"):
+            response.cache_control.public = True
+            response.cache_control.max_age = YEAR
+            response.cache_control.immutable = True
+        return response

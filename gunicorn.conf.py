@@ -1,0 +1,25 @@
+"""Production serving: `gunicorn -c gunicorn.conf.py "encyclopedia:create_app()"`
+(or `encyclopedia serve --production`, which runs exactly this).
+
+One process per core, each with a few threads: searches are CPU-bound in pure Python,
+so processes give the cores; threads keep a slow client from holding a whole worker.
+Settings come from ENCYCLOPEDIA_* variables; put a TLS-terminating proxy in front and
+set ENCYCLOPEDIA_HTTPS=1 so session cookies are Secure.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("ENCYCLOPEDIA_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("ENCYCLOPEDIA_WORKERS", multiprocessing.cpu_count()))
+worker_class = "gthread"
+threads = int(os.environ.get("ENCYCLOPEDIA_THREADS", 4))
+timeout = 30
+graceful_timeout = 10
+keepalive = 5
+# Recycle workers now and then, so a slow leak can never grow without bound.
+max_requests = 20000
+max_requests_jitter = 2000
+accesslog = os.environ.get("ENCYCLOPEDIA_ACCESS_LOG", "-")
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("ENCYCLOPEDIA_FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -1,0 +1,57 @@
+"""HTTP caching: ETags tied to the index version, fingerprinted static files, compression."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from encyclopedia import create_app
+from encyclopedia.search import rebuild
+from encyclopedia.search.publishing import update_article
+from tests.conftest import write_article
+
+
+def test_article_pages_answer_conditional_gets_with_304(client):
+    first = client.get("/article/kyphoplasty")
+    assert first.status_code == 200 and first.headers["ETag"]
+    assert first.headers["Last-Modified"]
+    again = client.get("/article/kyphoplasty", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.get_data() == b""
+    other = client.get("/a-z/k", headers={"If-None-Match": first.headers["ETag"]})
+    assert other.status_code == 200  # each page has its own tag
+
+
+def test_a_reindex_or_an_update_changes_the_etag(tmp_path: Path, content: Path):
+    write_article(content, "asthma", "title: Asthma", "Airways.\n")
+    index = tmp_path / "index"
+    rebuild(content, index)
+    client = create_app({"content_dir": content, "index_dir": index}).test_client()
+    tag = client.get("/article/asthma").headers["ETag"]
+    write_article(content, "asthma", "title: Asthma", "Airways narrow: wheezing.\n")
+    update_article(content, index, "asthma")
+    response = client.get("/article/asthma", headers={"If-None-Match": tag})
+    assert response.status_code == 200 and "wheezing" in response.get_data(as_text=True)
+    tag = response.headers["ETag"]
+    rebuild(content, index)
+    assert client.get("/article/asthma", headers={"If-None-Match": tag}).status_code == 200
+
+
+def test_static_files_are_fingerprinted_and_cached_for_a_year(client):
+    html = client.get("/").get_data(as_text=True)
+    css = re.search(r'href="(/static/style\.css\?v=[0-9a-f]{12})"', html)
+    js = re.search(r'src="(/static/suggest\.js\?v=[0-9a-f]{12})"', html)
+    assert css and js
+    response = client.get(css.group(1))
+    assert "max-age=31536000" in response.headers["Cache-Control"]
+    assert "immutable" in response.headers["Cache-Control"]
+
+
+def test_responses_are_compressed_when_asked(client):
+    response = client.get("/article/kyphoplasty", headers={"Accept-Encoding": "gzip"})
+    assert response.headers.get("Content-Encoding") == "gzip"
+
+
+def test_search_results_are_cached_per_index_version(library):
+    first = library.search("osteoporosis treatment")
+    assert library.search("osteoporosis treatment") is first
+    assert library.search_uncached("osteoporosis treatment") == first
