@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint audit chromium screenshot clean
+.PHONY: run test lint audit chromium bench relevance screenshot clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -44,6 +44,15 @@ audit: $(STAMP)
 
 test: $(STAMP) chromium node_modules/.installed lint audit
 	$(BIN)/python -m pytest
+
+# Benchmarks (not part of `make test`): speed and memory, and search quality.
+bench: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python bench/run.py
+
+relevance: $(STAMP)
+	$(BIN)/python bench/relevance.py
 
 # Regenerates the README's screenshot of a results page.
 screenshot: $(STAMP) chromium

@@ -1,0 +1,463 @@
+"""Speed and memory, side by side with raw Whoosh: ``.venv/bin/python bench/run.py``.
+
+For each corpus (the shipped articles, the 1,017 MedlinePlus topics, and scale-ups to
+4,000 and 50,000 articles) it measures reindexing, index size, a single-article update,
+in-process search latency against raw Whoosh on the same index and queries, suggestion
+latency, a serving worker's peak memory and start-up time; then, for the 4,000-article
+corpus, HTTP throughput and latency through gunicorn on loopback with wrk. It prints
+tables and exits non-zero when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import corpora  # noqa: E402
+from encyclopedia.search import Library, rebuild  # noqa: E402
+from encyclopedia.search.publishing import current_build, update_article  # noqa: E402
+
+QUERIES = [
+    # plain words and names
+    "asthma",
+    "heart attack",
+    "high blood pressure",
+    "kidney stones",
+    "breast cancer",
+    "depression",
+    "osteoporosis",
+    "flu",
+    "back pain",
+    "diabetes type 2",
+    "migraine",
+    "sleep apnea",
+    "hip replacement",
+    "vitamin d",
+    "pregnancy and nutrition",
+    # phrases
+    '"blood sugar"',
+    '"physical therapy"',
+    '"family history"',
+    # other names
+    "Lou Gehrig's disease",
+    "HbA1C",
+    "glandular fever",
+    "piles",
+    "mini-stroke",
+    "lazy eye",
+    # lay words, questions, British spellings
+    "tummy ache",
+    "what is lupus",
+    "symptoms of a stroke",
+    "anaemia",
+    "slipped disc",
+    "how to lower cholesterol",
+    "womb cancer",
+    "high bp",
+    # misspellings that trigger correction
+    "diabetis",
+    "hart attack",
+    "pnuemonia",
+    "alzhimers",
+    "astma",
+    "cholestrol",
+    # zero results
+    "zzqxv",
+    "quantum chromodynamics",
+    "xylophone lessons",
+]
+PREFIXES = [
+    "a",
+    "as",
+    "hea",
+    "heart",
+    "kidn",
+    "diab",
+    "alzh",
+    "migr",
+    "osteo",
+    "brea",
+    "hart",
+    "diabts",
+    "pnue",
+    "lupu",
+    "vit",
+    "sle",
+]
+TARGETS = {
+    4000: {
+        "search_p95_ms": 15,
+        "ratio": 1.5,
+        "suggest_p95_ms": 5,
+        "update_s": 1,
+        "reindex_s": 20,
+        "http_search_p99_ms": 50,
+        "article_rps": 1000,
+    },
+    50000: {"search_p95_ms": 60, "reindex_s": 300, "worker_mb": 300},
+}
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(q / 100 * (len(values) - 1)))]
+
+
+def size_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
+
+
+def time_searches(run, rounds: int = 3) -> list[float]:
+    for query in QUERIES:  # warm up: open searchers, build tables
+        run(query)
+    timings = []
+    for _ in range(rounds):
+        for query in QUERIES:
+            started = time.perf_counter()
+            run(query)
+            timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def raw_whoosh(library: Library):
+    """The same queries through plain Whoosh on the same index: parse, top 10, titles."""
+    from whoosh import qparser
+
+    snapshot = library.snapshot()
+    searcher = snapshot.index.searcher()
+    parser = qparser.MultifieldParser(
+        ["names", "body"], snapshot.index.schema, group=qparser.OrGroup
+    )
+
+    def run(query: str) -> list[str]:
+        results = searcher.search(parser.parse(query), limit=10)
+        len(results)
+        return [hit["title"] for hit in results]
+
+    return run
+
+
+WORKER = """
+import json, resource, sys, time
+from pathlib import Path
+from encyclopedia import create_app
+app = create_app({"content_dir": sys.argv[1], "index_dir": sys.argv[2]})
+client = app.test_client()
+client.get("/search?q=asthma")
+print("ready", flush=True)
+queries = json.loads(sys.argv[3])
+slugs = json.loads(sys.argv[4])
+for q in queries:
+    client.get("/search", query_string={"q": q})
+    client.get("/api/suggest", query_string={"q": q[:4]})
+for slug in slugs:
+    client.get(f"/article/{slug}")
+for letter in "abcdefghijklmnopqrstuvwxyz":
+    client.get(f"/a-z/{letter}")
+print(json.dumps({"maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def worker_figures(content: Path, index: Path, slugs: list[str]) -> dict:
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            WORKER,
+            str(content),
+            str(index),
+            json.dumps(QUERIES),
+            json.dumps(slugs[:200]),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    assert process.stdout.readline().strip() == "ready"
+    first_search = time.perf_counter() - started
+    figures = json.loads(process.stdout.readline())
+    process.wait(120)
+    return {"startup_s": first_search, **figures}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wrk(url: str, paths: list[str], connections: int, seconds: int, tmp: Path) -> dict:
+    path_file = tmp / "paths.txt"
+    path_file.write_text("\n".join(paths) + "\n")
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            str(min(2, connections)),
+            "-c",
+            str(connections),
+            "-d",
+            f"{seconds}s",
+            "--latency",
+            "-s",
+            str(ROOT / "bench" / "urls.lua"),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "WRK_PATHS": str(path_file)},
+        timeout=seconds + 30,
+    ).stdout
+
+    def grab(pattern: str, text: str = out) -> str | None:
+        import re
+
+        found = re.search(pattern, text)
+        return found.group(1) if found else None
+
+    def ms(value: str | None) -> float:
+        if value is None:
+            return float("nan")
+        for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+            if value.endswith(unit):
+                return float(value[: -len(unit)]) * factor
+        return float(value)
+
+    errors = int(grab(r"Non-2xx or 3xx responses: (\d+)") or 0)
+    socket_errors = grab(r"Socket errors: (.*)")
+    if socket_errors:
+        errors += sum(int(n) for n in __import__("re").findall(r"\d+", socket_errors))
+    return {
+        "rps": float(grab(r"Requests/sec:\s+([\d.]+)") or 0),
+        "p50_ms": ms(grab(r"50%\s+([\d.]+\w+)")),
+        "p99_ms": ms(grab(r"99%\s+([\d.]+\w+)")),
+        "errors": errors,
+    }
+
+
+def http_figures(content: Path, index: Path, slugs: list[str], seconds: int) -> dict:
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: 'make bench' installs it (apt-get install wrk)")
+    port = free_port()
+    env = {
+        **os.environ,
+        "ENCYCLOPEDIA_CONTENT_DIR": str(content),
+        "ENCYCLOPEDIA_INDEX_DIR": str(index),
+        "ENCYCLOPEDIA_ACCESS_LOG": "/dev/null",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            str(ROOT / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "encyclopedia:create_app()",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        from urllib.parse import quote
+
+        kinds = {
+            "search page": [f"/search?q={quote(q)}" for q in QUERIES],
+            "search API": [f"/api/search?q={quote(q)}" for q in QUERIES],
+            "suggestions": [f"/api/suggest?q={quote(p)}" for p in PREFIXES],
+            "article pages": [f"/article/{slug}" for slug in slugs[:500]],
+        }
+        with tempfile.TemporaryDirectory() as tmp:
+            for paths in kinds.values():  # warm every worker's caches once
+                wrk(url, paths, 2, 1, Path(tmp))
+            return {
+                (kind, c): wrk(url, paths, c, seconds, Path(tmp))
+                for kind, paths in kinds.items()
+                for c in (1, 10, 50)
+            }
+    finally:
+        server.terminate()
+        server.wait(20)
+
+
+def measure(name: str, content: Path, work: Path, http_seconds: int | None) -> dict:
+    index = work / f"index-{name}"
+    shutil.rmtree(index, ignore_errors=True)
+    started = time.perf_counter()
+    report = rebuild(content, index, processes=1)
+    single = time.perf_counter() - started
+    started = time.perf_counter()
+    rebuild(content, index, processes=os.cpu_count() or 1)
+    parallel = time.perf_counter() - started
+    articles = report.articles
+    library = Library(index, thesaurus=content / "thesaurus.yaml")
+
+    ours = time_searches(lambda q: library.search_uncached(q))
+    raw = time_searches(raw_whoosh(library))
+    suggest = []
+    for _ in range(5):
+        for prefix in PREFIXES:
+            started = time.perf_counter()
+            library.suggest(prefix)
+            suggest.append((time.perf_counter() - started) * 1000)
+
+    slugs = sorted(e.slug for e in library.all_entries())
+    victim = content / f"{slugs[len(slugs) // 2]}.md"
+    original = victim.read_text(encoding="utf-8")
+    victim.write_text(original.rstrip() + "\n\nBenchmarkmarkerword appears here.\n")
+    started = time.perf_counter()
+    update_article(content, index, victim.stem)
+    while library.search_uncached("benchmarkmarkerword").total == 0:
+        time.sleep(0.001)
+    update_s = time.perf_counter() - started
+    victim.write_text(original)
+    update_article(content, index, victim.stem)
+
+    figures = {
+        "articles": articles,
+        "reindex_1_s": single,
+        "reindex_n_s": parallel,
+        "per_s_1": articles / single,
+        "per_s_n": articles / parallel,
+        "index_mb": size_mb(current_build(index)),
+        "update_s": update_s,
+        "p50": statistics.median(ours),
+        "p95": percentile(ours, 95),
+        "p99": percentile(ours, 99),
+        "raw_p50": statistics.median(raw),
+        "raw_p95": percentile(raw, 95),
+        "raw_p99": percentile(raw, 99),
+        "suggest_p95": percentile(suggest, 95),
+        **worker_figures(content, index, slugs),
+    }
+    if http_seconds:
+        figures["http"] = http_figures(content, index, slugs, http_seconds)
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpora", default="shipped,medlineplus,4000,50000")
+    parser.add_argument(
+        "--http-seconds", type=int, default=5, help="seconds per wrk run (0 skips the HTTP part)"
+    )
+    parser.add_argument(
+        "--work", type=Path, default=Path(tempfile.gettempdir()) / "encyclopedia-bench"
+    )
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    medline = args.work / "content-medlineplus"
+    thesaurus = ROOT / "content" / "thesaurus.yaml"
+    results: dict[str, dict] = {}
+    for name in args.corpora.split(","):
+        if name == "shipped":
+            content = corpora.shipped(args.work / "content-shipped")
+        elif name == "medlineplus":
+            content = corpora.medlineplus(medline)
+        else:
+            content = corpora.scaled(
+                corpora.medlineplus(medline), args.work / f"content-{name}", int(name)
+            )
+        shutil.copy(thesaurus, content / "thesaurus.yaml")
+        print(f"measuring {name} ...", file=sys.stderr, flush=True)
+        http = args.http_seconds if name == "4000" and args.http_seconds else None
+        results[name] = measure(name, content, args.work, http)
+
+    cores = os.cpu_count()
+    print(f"\n{time.strftime('%Y-%m-%d')}, {cores} cores, Python {sys.version.split()[0]}\n")
+    print(
+        f"| corpus | articles | reindex 1 proc | reindex {cores} procs | index MB "
+        "| update to searchable |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for name, r in results.items():
+        print(
+            f"| {name} | {r['articles']} | {r['reindex_1_s']:.1f} s ({r['per_s_1']:.0f}/s) | "
+            f"{r['reindex_n_s']:.1f} s ({r['per_s_n']:.0f}/s) | {r['index_mb']:.1f} | "
+            f"{r['update_s'] * 1000:.0f} ms |"
+        )
+    print(
+        "\n| corpus | search p50 / p95 / p99 ms | raw Whoosh p50 / p95 / p99 ms | ratio p95 | "
+        "suggest p95 ms | worker peak MB | start to first search |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, r in results.items():
+        print(
+            f"| {name} | {r['p50']:.1f} / {r['p95']:.1f} / {r['p99']:.1f} | "
+            f"{r['raw_p50']:.1f} / {r['raw_p95']:.1f} / {r['raw_p99']:.1f} | "
+            f"{r['p95'] / r['raw_p95']:.2f} | {r['suggest_p95']:.2f} | {r['maxrss_mb']:.0f} | "
+            f"{r['startup_s']:.2f} s |"
+        )
+    for name, r in results.items():
+        if "http" in r:
+            print(
+                f"\nHTTP, {name} articles, gunicorn ({cores} workers x 4 threads) and wrk on "
+                "loopback, gzip:\n"
+            )
+            print("| endpoint | connections | requests/s | p50 ms | p99 ms | errors |")
+            print("| --- | ---: | ---: | ---: | ---: | ---: |")
+            for (kind, connections), h in r["http"].items():
+                print(
+                    f"| {kind} | {connections} | {h['rps']:.0f} | {h['p50_ms']:.1f} | "
+                    f"{h['p99_ms']:.1f} | {h['errors']} |"
+                )
+
+    missed = []
+    for size, targets in TARGETS.items():
+        r = results.get(str(size))
+        if r is None:
+            continue
+        checks = {
+            "search_p95_ms": r["p95"],
+            "ratio": r["p95"] / r["raw_p95"],
+            "suggest_p95_ms": r["suggest_p95"],
+            "update_s": r["update_s"],
+            "reindex_s": min(r["reindex_1_s"], r["reindex_n_s"]),
+            "worker_mb": r["maxrss_mb"],
+        }
+        if "http" in r:
+            checks["http_search_p99_ms"] = r["http"][("search page", 50)]["p99_ms"]
+            checks["article_rps"] = -max(
+                h["rps"] for (k, _), h in r["http"].items() if k == "article pages"
+            )
+            errors = sum(h["errors"] for h in r["http"].values())
+            if errors:
+                missed.append(f"{size}: {errors} HTTP errors")
+        for key, limit in targets.items():
+            value = checks.get(key)
+            if value is None:
+                continue
+            if key == "article_rps":
+                if -value < limit:
+                    missed.append(f"{size}: article pages {-value:.0f}/s < {limit}/s")
+            elif value > limit:
+                missed.append(f"{size}: {key} {value:.2f} > {limit}")
+    print("\n" + ("targets missed: " + "; ".join(missed) if missed else "all targets met"))
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
