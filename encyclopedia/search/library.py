@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -263,6 +264,20 @@ class Snapshot:
         self.index.close()
 
 
+def _open_with_retries(path: Path, version: str, attempts: int = 4) -> Snapshot:
+    """Open a build, retrying briefly: a single-article update committing at that very
+    moment replaces segment files between reading the table of contents and opening
+    them. Only a build that fails every time is treated as damaged."""
+    for attempt in range(attempts):
+        try:
+            return Snapshot(path, version)
+        except IndexUnavailable:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 class Library:
     """Answers every question about the published encyclopedia."""
 
@@ -322,7 +337,7 @@ class Library:
                 )
             path, version = found
             try:
-                fresh = Snapshot(path, version)
+                fresh = _open_with_retries(path, version)
                 self.damage = None
             except IndexUnavailable as exc:
                 # A damaged build (a disk error, a hand edit) must not take the site
