@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint audit chromium bench relevance screenshot clean
+.PHONY: run test lint audit chromium bench relevance load screenshot clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -53,6 +53,10 @@ bench: $(STAMP)
 
 relevance: $(STAMP)
 	$(BIN)/python bench/relevance.py
+
+# 60 s of searches, suggestions and article reads while reindexes and saves run.
+load: $(STAMP)
+	$(BIN)/python bench/load.py --seconds 60
 
 # Regenerates the README's screenshot of a results page.
 screenshot: $(STAMP) chromium

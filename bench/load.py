@@ -16,7 +16,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import corpora  # noqa: E402
+from bench.server import gunicorn  # noqa: E402
 from encyclopedia.search import PublishRefused, WriterBusy, rebuild  # noqa: E402
 from encyclopedia.search.publishing import update_article  # noqa: E402
 
@@ -50,12 +50,6 @@ QUERIES = [
     "copd",
     "sleep apnea",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def top_slugs(port: int) -> dict[str, list[str]]:
@@ -150,37 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copy(ROOT / "content" / "thesaurus.yaml", content / "thesaurus.yaml")
         index = Path(tmp) / "index"
         rebuild(content, index, processes=1)
-        port = free_port()
-        env = {
-            **os.environ,
-            "ENCYCLOPEDIA_CONTENT_DIR": str(content),
-            "ENCYCLOPEDIA_INDEX_DIR": str(index),
-            "ENCYCLOPEDIA_ACCESS_LOG": "/dev/null",
-        }
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-c",
-                str(ROOT / "gunicorn.conf.py"),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "encyclopedia:create_app()",
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            for _ in range(200):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                    break
-                except OSError:
-                    time.sleep(0.05)
+        with gunicorn(content, index) as port:
             before = top_slugs(port)
             slugs = sorted(p.stem for p in content.glob("*.md"))
             paths = {
@@ -208,9 +172,6 @@ def main(argv: list[str] | None = None) -> int:
                 thread.join(120)
             rebuild(content, index)  # content is back as it was: publish it once more
             after = top_slugs(port)
-        finally:
-            server.terminate()
-            server.wait(20)
 
     total = sum(len(t) for c in clients for t in c.timings.values())
     errors = [e for c in clients for e in c.errors]

@@ -14,18 +14,19 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import corpora  # noqa: E402
+from bench.server import gunicorn  # noqa: E402
 from encyclopedia.search import Library, rebuild  # noqa: E402
 from encyclopedia.search.publishing import current_build, update_article  # noqa: E402
 
@@ -193,12 +194,6 @@ def worker_figures(content: Path, index: Path, slugs: list[str]) -> dict:
     return {"startup_s": first_search, **figures}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def wrk(url: str, paths: list[str], connections: int, seconds: int, tmp: Path) -> dict:
     path_file = tmp / "paths.txt"
     path_file.write_text("\n".join(paths) + "\n")
@@ -251,39 +246,8 @@ def wrk(url: str, paths: list[str], connections: int, seconds: int, tmp: Path) -
 def http_figures(content: Path, index: Path, slugs: list[str], seconds: int) -> dict:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: 'make bench' installs it (apt-get install wrk)")
-    port = free_port()
-    env = {
-        **os.environ,
-        "ENCYCLOPEDIA_CONTENT_DIR": str(content),
-        "ENCYCLOPEDIA_INDEX_DIR": str(index),
-        "ENCYCLOPEDIA_ACCESS_LOG": "/dev/null",
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            str(ROOT / "gunicorn.conf.py"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "encyclopedia:create_app()",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        from urllib.parse import quote
-
+    with gunicorn(content, index) as port:
+        url = f"http://127.0.0.1:{port}"
         kinds = {
             "search page": [f"/search?q={quote(q)}" for q in QUERIES],
             "search API": [f"/api/search?q={quote(q)}" for q in QUERIES],
@@ -298,9 +262,6 @@ def http_figures(content: Path, index: Path, slugs: list[str], seconds: int) -> 
                 for kind, paths in kinds.items()
                 for c in (1, 10, 50)
             }
-    finally:
-        server.terminate()
-        server.wait(20)
 
 
 def measure(name: str, content: Path, work: Path, http_seconds: int | None) -> dict:

@@ -210,7 +210,8 @@ def parse_article(text: str, path: str | Path) -> tuple[Article, list[Problem]]:
         )
     front, body, body_line = split_front_matter(text, shown)
     try:
-        meta = yaml.load(front, Loader=_SafeLoader)
+        # _SafeLoader is yaml.CSafeLoader or yaml.SafeLoader: never the unsafe loader.
+        meta = yaml.load(front, Loader=_SafeLoader)  # nosec B506
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         # Marks count from the front matter's first line; the file has '---' above it.

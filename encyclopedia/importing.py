@@ -10,7 +10,6 @@ Nothing here overwrites a librarian's file unless asked.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from encyclopedia.files import write_atomically
 from encyclopedia.normalize import fold, slugify
 
 CREDIT = "MedlinePlus, National Library of Medicine"
@@ -58,15 +58,6 @@ def load_topics(path: Path) -> list[dict[str, Any]]:
 def article_text(front: dict[str, Any], body: str) -> str:
     header = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000)
     return f"---\n{header}---\n{body.strip()}\n"
-
-
-def write_file_atomically(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 def import_medlineplus(
@@ -129,6 +120,6 @@ def import_medlineplus(
         front["source"] = CREDIT
         if topic.get("url"):
             front["source_url"] = str(topic["url"])
-        write_file_atomically(path, article_text(front, tidy(topic["content"])))
+        write_atomically(path, article_text(front, tidy(topic["content"])))
         report.written.append(slug)
     return report

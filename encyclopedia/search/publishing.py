@@ -33,6 +33,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from encyclopedia.articles import Article, Folder, Problem, load_folder
+from encyclopedia.files import write_atomically
 from encyclopedia.search.documents import catalog_entry, file_digest, index_document
 from encyclopedia.search.schema import SCHEMA_VERSION, build_schema
 
@@ -127,25 +128,6 @@ def current_build(index_dir: Path) -> Path | None:
     """The folder ``CURRENT`` names, or None when nothing has been published."""
     found = published(index_dir)
     return found[0] if found else None
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write a file so that readers see the old text or the new, never a part."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
 
 
 def _new_build_dir(index_dir: Path) -> Path:

@@ -54,7 +54,9 @@ class PageCache:
 def index_page(render: Callable[[], str]) -> Response:
     """A page that changes only when the index does: 304 when unchanged, cached when not."""
     snapshot_version = library().version
-    tag = hashlib.sha1(f"{snapshot_version}\0{request.full_path}".encode()).hexdigest()[:24]
+    tag = hashlib.blake2b(
+        f"{snapshot_version}\0{request.full_path}".encode(), digest_size=12
+    ).hexdigest()
     built = library().built
     if request.if_none_match.contains(tag):
         response = Response(status=304)

@@ -1,0 +1,61 @@
+"""The production server, started on a free loopback port for a benchmark."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn(content: Path, index: Path) -> Iterator[int]:
+    """gunicorn with the repo's config, serving ``content``/``index``; yields its port."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "ENCYCLOPEDIA_CONTENT_DIR": str(content),
+        "ENCYCLOPEDIA_INDEX_DIR": str(index),
+        "ENCYCLOPEDIA_ACCESS_LOG": "/dev/null",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            str(ROOT / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "encyclopedia:create_app()",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(400):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            raise RuntimeError("gunicorn did not start")
+        yield port
+    finally:
+        server.terminate()
+        server.wait(20)
