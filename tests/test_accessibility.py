@@ -68,33 +68,31 @@ def focused(page: Page) -> str:
     )
 
 
+def tab_to(page: Page, target: str, limit: int = 80) -> None:
+    """Press Tab until ``target`` ("A /a-z/k", "INPUT q") has the focus, as a keyboard
+    user would; fail plainly if it never does."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if focused(page) == target:
+            return
+    raise AssertionError(f"{target!r} never received focus in {limit} presses of Tab")
+
+
 def test_keyboard_only_search_open_result_and_browse_a_to_z(page: Page, base_url: str):
     page.goto(base_url + "/")
-    for _ in range(12):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.id") == "q":
-            break
+    tab_to(page, "INPUT q")
     page.keyboard.type("osteoporosis")
     page.keyboard.press("Enter")  # no suggestion chosen: Enter searches
     expect(page.locator(".result-count")).to_be_visible()
-    for _ in range(30):
-        page.keyboard.press("Tab")
-        if focused(page) == "A /article/osteoporosis":
-            break
+    tab_to(page, "A /article/osteoporosis")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Osteoporosis")
 
     page.goto(base_url + "/a-z")
-    for _ in range(40):
-        page.keyboard.press("Tab")
-        if focused(page) == "A /a-z/k":
-            break
+    tab_to(page, "A /a-z/k")
     page.keyboard.press("Enter")
     expect(page).to_have_url(base_url + "/a-z/k")
-    for _ in range(60):
-        page.keyboard.press("Tab")
-        if focused(page) == "A /article/kyphoplasty":
-            break
+    tab_to(page, "A /article/kyphoplasty")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Kyphoplasty")
 
