@@ -102,10 +102,6 @@ class Folder:
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
 
-    @property
-    def invalid_paths(self) -> set[str]:
-        return {p.path for p in self.errors}
-
 
 def split_front_matter(text: str, path: str) -> tuple[str, str, int]:
     """Return (yaml text, body text, line number where the body starts)."""

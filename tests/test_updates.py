@@ -92,3 +92,12 @@ def test_cli_update_reports_and_refuses(published):
     write_article(content, "asthma", "title: [broken", "x\n")
     result = CliRunner().invoke(cli, [*args, "asthma"])
     assert result.exit_code == 1 and "keeps its last good version" in result.output
+
+
+@pytest.mark.parametrize("slug", ["../asthma", "Asthma", "a/b", "", "asthma.md"])
+def test_update_refuses_what_is_not_a_slug(published, slug: str):
+    content, index = published
+    with pytest.raises(PublishRefused) as refused:
+        update_article(content, index, slug)
+    assert "not a slug" in str(refused.value.problems[0])
+    assert Library(index).search("asthma").hits[0].slug == "asthma"

@@ -249,6 +249,11 @@ class Snapshot:
         return letters
 
     @cached_property
+    def name_keys_of(self) -> dict[str, frozenset[str]]:
+        """Each article's name keys, to tell which boost found a hit."""
+        return {slug: frozenset(map(name_key, entry.names)) for slug, entry in self.catalog.items()}
+
+    @cached_property
     def suggestions(self) -> SuggestionIndex:
         return SuggestionIndex(list(self.catalog.values()))
 
@@ -262,6 +267,15 @@ class Snapshot:
 
     def close(self) -> None:
         self.index.close()
+
+
+def _planner(snapshot: Snapshot, thesaurus: Thesaurus) -> Planner:
+    return Planner(
+        known=snapshot.document_frequency,
+        corrector=snapshot.corrector(thesaurus),
+        name_keys=snapshot.names_by_key,
+        thesaurus=thesaurus,
+    )
 
 
 def _open_with_retries(path: Path, version: str, attempts: int = 4) -> Snapshot:
@@ -394,15 +408,7 @@ class Library:
 
     def plan(self, text: str, *, exact: bool = False) -> QueryPlan:
         """How a query will be read: corrections, thesaurus terms, names it contains."""
-        snapshot = self.snapshot()
-        thesaurus = self.thesaurus.get()
-        planner = Planner(
-            known=snapshot.document_frequency,
-            corrector=snapshot.corrector(thesaurus),
-            name_keys=snapshot.names_by_key,
-            thesaurus=thesaurus,
-        )
-        return planner.plan(clean_query(text or "", self.max_query_length), exact=exact)
+        return _planner(self.snapshot(), self.thesaurus.get()).plan(self.clean(text), exact=exact)
 
     def search(
         self, text: str, page: int = 1, page_size: int | None = None, *, exact: bool = False
@@ -413,13 +419,14 @@ class Library:
         if not cleaned.strip(' "'):
             return Results(cleaned, 0, page, size, ())
         snapshot = self.snapshot()
-        key = (snapshot.version, self.thesaurus.get().version, cleaned, page, size, exact)
+        thesaurus = self.thesaurus.get()
+        key = (snapshot.version, thesaurus.version, cleaned, page, size, exact)
         with self._results_lock:
             cached = self._results.get(key)
             if cached is not None:
                 self._results.move_to_end(key)
                 return cached
-        found = self._search(snapshot, cleaned, page, size, exact)
+        found = self._search(snapshot, thesaurus, cleaned, page, size, exact)
         with self._results_lock:
             self._results[key] = found
             if len(self._results) > RESULT_CACHE_SIZE:
@@ -433,12 +440,20 @@ class Library:
         cleaned = clean_query(text or "", self.max_query_length)
         if not cleaned.strip(' "'):
             return Results(cleaned, 0, page, page_size or self.page_size, ())
-        return self._search(self.snapshot(), cleaned, page, page_size or self.page_size, exact)
+        return self._search(
+            self.snapshot(), self.thesaurus.get(), cleaned, page, page_size or self.page_size, exact
+        )
 
     def _search(
-        self, snapshot: Snapshot, cleaned: str, page: int, size: int, exact: bool
+        self,
+        snapshot: Snapshot,
+        thesaurus: Thesaurus,
+        cleaned: str,
+        page: int,
+        size: int,
+        exact: bool,
     ) -> Results:
-        plan = self.plan(cleaned, exact=exact)
+        plan = _planner(snapshot, thesaurus).plan(cleaned, exact=exact)
         if plan.is_empty:
             return Results(cleaned, 0, page, size, (), None, plan.did_you_mean)
         searcher = snapshot.searcher()
@@ -461,7 +476,7 @@ class Library:
     def _hit(self, hit: Any, plan: QueryPlan, snapshot: Snapshot, results: Any) -> Hit:
         slug = hit["slug"]
         entry = snapshot.catalog.get(slug)
-        names = {name_key(n) for n in entry.names} if entry else set()
+        names = snapshot.name_keys_of.get(slug, frozenset())
         # Boosts come strongest first: the first one naming this article says why it
         # was found (the name it matched, and any translation that led there).
         strongest = next((b for b in plan.boosts if b.key in names), None)

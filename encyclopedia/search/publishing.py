@@ -32,7 +32,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from encyclopedia.articles import Article, Folder, Problem, load_folder
+from encyclopedia.articles import SLUG_PATTERN, Article, Folder, Problem, load_folder
 from encyclopedia.files import write_atomically
 from encyclopedia.search.documents import catalog_entry, file_digest, index_document
 from encyclopedia.search.schema import SCHEMA_VERSION, build_schema
@@ -262,6 +262,16 @@ def update_article(
     Raises :class:`PublishRefused` when the file has errors; the index keeps the last
     good version of the article.
     """
+    if not SLUG_PATTERN.match(slug):
+        raise PublishRefused(
+            [
+                Problem(
+                    slug,
+                    "not a slug: lowercase letters, digits and hyphens, the file name without .md",
+                    field="slug",
+                )
+            ]
+        )
     started = time.perf_counter()
     with writer_lock(index_dir, wait=wait):
         build = current_build(index_dir)

@@ -24,6 +24,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from whoosh import query as wq
 from whoosh import scoring
@@ -104,13 +105,13 @@ class QueryPlan:
     def is_empty(self) -> bool:
         return not self.terms and not self.phrases and not self.boosts
 
-    @property
+    @cached_property
     def terms(self) -> tuple[str, ...]:
         """Index terms of the query as searched (first reading of each slot)."""
         words = [w for slot in self.slots for w in slot.alternatives[0].words]
         return tuple(dict.fromkeys(analyze(" ".join(words))))
 
-    @property
+    @cached_property
     def all_terms(self) -> frozenset[str]:
         found = set(self.terms) | {t for p in self.phrases for t in p}
         for slot in self.slots:
