@@ -8,6 +8,7 @@ the real topics among many near neighbours.
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import shutil
@@ -17,7 +18,9 @@ from encyclopedia.articles import load_folder
 from encyclopedia.importing import article_text, import_medlineplus
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "corpus" / "medlineplus_health_topics_en_2025-10-01.json"
+# The shared corpus sits beside the clone (as in CI); ENCYCLOPEDIA_CORPUS_DIR moves it.
+CORPUS_DIR = Path(os.environ.get("ENCYCLOPEDIA_CORPUS_DIR") or ROOT.parent / "shared" / "corpus")
+CORPUS = CORPUS_DIR / "medlineplus_health_topics_en_2025-10-01.json"
 QUALIFIERS = [
     "Chronic",
     "Acute",

@@ -18,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.corpora import CORPUS  # noqa: E402
 from encyclopedia.importing import import_medlineplus  # noqa: E402
 from encyclopedia.search import Library, rebuild  # noqa: E402
 from encyclopedia.search.evaluation import (  # noqa: E402
@@ -28,7 +29,6 @@ from encyclopedia.search.evaluation import (  # noqa: E402
     project_ranker,
 )
 
-CORPUS = ROOT.parent / "shared" / "corpus" / "medlineplus_health_topics_en_2025-10-01.json"
 QUERIES = ROOT / "tests" / "relevance" / "queries.yaml"
 HELDOUT = ROOT / "tests" / "relevance" / "heldout.yaml"
 # The shipped thesaurus is the one librarians maintain; the imported topics use it too.
@@ -38,7 +38,7 @@ TARGETS = {"success@1": 0.90, "success@10": 0.98, "also_called@1": 0.98}
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--corpus", type=Path, default=CORPUS)  # bench/corpora.py says where
     parser.add_argument("--misses", action="store_true", help="list the queries that missed")
     parser.add_argument(
         "--thesaurus",

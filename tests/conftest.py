@@ -3,23 +3,19 @@ built from them, and the real Flask app pointed at both."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from bench.corpora import CORPUS
 from encyclopedia import create_app
 from encyclopedia.search import Library, rebuild
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_CONTENT = PROJECT_ROOT / "content"
-# The shared corpus sits beside the clone, in CI as on a developer's machine.
-CORPUS = Path(
-    os.environ.get("ENCYCLOPEDIA_CORPUS_DIR") or PROJECT_ROOT.parent / "shared" / "corpus"
-)
-MEDLINEPLUS_JSON = CORPUS / "medlineplus_health_topics_en_2025-10-01.json"
+MEDLINEPLUS_JSON = CORPUS  # one place says where the shared corpus is
 
 
 def write_article(folder: Path, slug: str, front: str, body: str = "A summary.\n") -> Path:
