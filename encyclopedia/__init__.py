@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask
 
 from encyclopedia.config import PROJECT_ROOT, Settings
+from encyclopedia.librarian import Workspace
 from encyclopedia.search import Library
 
 
@@ -31,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update({k: v for k, v in config.items() if k.isupper()})
     app.extensions["settings"] = settings
     app.extensions["library"] = Library.from_settings(settings)
+    app.extensions["workspace"] = Workspace.from_settings(settings)
 
     from encyclopedia.web import init_app
 

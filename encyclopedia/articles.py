@@ -7,6 +7,7 @@ read articles through this module, so one file is judged the same way everywhere
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -97,6 +98,8 @@ class Folder:
 
     articles: dict[str, Article] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # Digest of the bytes each article was parsed from: what the index says it holds.
+    digests: dict[str, str] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Problem]:
@@ -299,9 +302,17 @@ def parse_article(text: str, path: str | Path) -> tuple[Article, list[Problem]]:
     return article, problems
 
 
-def read_article(path: Path) -> tuple[Article, list[Problem]]:
+def digest_of(data: bytes) -> str:
+    """Identifies one version of an article file (the index records it, the health check
+    and the editor compare it)."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def read_source(path: Path) -> tuple[str, str]:
+    """The file's text and the digest of exactly those bytes, read once."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        return data.decode("utf-8"), digest_of(data)
     except UnicodeDecodeError as exc:
         raise ArticleError(
             [Problem(str(path), f"the file is not UTF-8 text ({exc.reason})")]
@@ -310,6 +321,10 @@ def read_article(path: Path) -> tuple[Article, list[Problem]]:
         raise ArticleError(
             [Problem(str(path), f"the file cannot be read: {exc.strerror}")]
         ) from exc
+
+
+def read_article(path: Path) -> tuple[Article, list[Problem]]:
+    text, _ = read_source(path)
     return parse_article(text, path)
 
 
@@ -331,12 +346,14 @@ def load_folder(content_dir: Path, paths: Iterable[Path] | None = None) -> Folde
     parsed: dict[str, Article] = {}
     for path in paths if paths is not None else article_paths(content_dir):
         try:
-            article, problems = read_article(path)
+            text, digest = read_source(path)
+            article, problems = parse_article(text, path)
         except ArticleError as exc:
             folder.problems.extend(exc.problems)
             continue
         folder.problems.extend(problems)
         parsed[article.slug] = article
+        folder.digests[article.slug] = digest
 
     by_title: dict[str, list[str]] = defaultdict(list)
     for article in parsed.values():

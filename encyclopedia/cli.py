@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -15,6 +16,8 @@ import click
 
 from encyclopedia.articles import load_folder
 from encyclopedia.config import PROJECT_ROOT, Settings
+from encyclopedia.librarian import Workspace
+from encyclopedia.librarian.commands import command_line_user, librarian, log
 from encyclopedia.search import (
     BadRequest,
     IndexUnavailable,
@@ -29,6 +32,15 @@ from encyclopedia.search.thesaurus import read_thesaurus
 
 def _settings(ctx: click.Context) -> Settings:
     return ctx.obj
+
+
+def _audit(settings: Settings, who: str, action: str, detail: str, slug: str | None = None) -> None:
+    """Index changes from the shell go in the audit log too; a log that cannot be written
+    (a read-only instance folder) must not turn a good reindex into a failure."""
+    try:
+        Workspace.from_settings(settings).audit.record(who, action, slug, detail)
+    except (OSError, sqlite3.Error) as exc:
+        click.echo(f"note: the audit log could not be written ({exc})", err=True)
 
 
 @click.group()
@@ -71,9 +83,15 @@ def cli(ctx: click.Context, content_dir: Path | None, index_dir: Path | None) ->
     default=None,
     help="Seconds to wait for another reindex to finish (default: as long as it takes).",
 )
+@click.option("--by", default=None, hidden=True, help="Who asked (the dashboard passes this).")
 @click.pass_context
 def reindex(
-    ctx: click.Context, skip_invalid: bool, if_missing: bool, processes: int, wait: float | None
+    ctx: click.Context,
+    skip_invalid: bool,
+    if_missing: bool,
+    processes: int,
+    wait: float | None,
+    by: str | None,
 ) -> None:
     """Rebuild the index from the content folder and publish it in one switch."""
     settings = _settings(ctx)
@@ -105,6 +123,7 @@ def reindex(
             on_start=on_start,
             wait=wait,
             processes=processes,
+            by=by or command_line_user(),
         )
     except PublishRefused as exc:
         for problem in exc.problems:
@@ -127,6 +146,12 @@ def reindex(
             bar.__exit__(None, None, None)  # type: ignore[attr-defined]
     for problem in report.skipped:
         click.echo(f"left out: {problem}", err=True)
+    _audit(
+        settings,
+        by or command_line_user(),
+        "reindexed",
+        f"{report.articles} articles in {report.seconds:.1f} s",
+    )
     click.echo(
         f"Published {report.articles} articles in {report.seconds:.2f} s (build {report.build})."
     )
@@ -148,6 +173,7 @@ def update(ctx: click.Context, slugs: tuple[str, ...]) -> None:
                 f"{slug} was not updated; the index keeps its last good version"
             ) from None
         click.echo(f"{report.action} {slug} in {report.seconds * 1000:.0f} ms")
+        _audit(settings, command_line_user(), "index updated", report.action, slug)
 
 
 @cli.command()
@@ -283,6 +309,10 @@ def serve(ctx: click.Context, host: str, port: int, production: bool, workers: i
         click.echo("No index yet: run 'encyclopedia reindex' first.", err=True)
     click.echo(f"Serving on http://{host}:{port}/ (development server; Ctrl+C stops)")
     app.run(host=host, port=port, debug=False, threaded=True)
+
+
+cli.add_command(librarian)
+cli.add_command(log)
 
 
 def main() -> None:

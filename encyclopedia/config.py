@@ -30,6 +30,13 @@ class Settings:
 
     content_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "content")
     index_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "index")
+    # Librarian accounts, article history and the audit log (SQLite); never in git.
+    instance_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "instance")
+    # Failed sign-ins allowed per address before a pause (Flask-Limiter syntax).
+    login_limit: str = "5 per minute;20 per hour"
+    # Where the rate limiter counts: memory:// counts per worker process; a shared
+    # store (redis://...) counts across workers.
+    ratelimit_storage: str = "memory://"
     # Long enough for any real question, short enough that a pasted essay
     # cannot make one search expensive.
     max_query_length: int = 200
@@ -49,6 +56,9 @@ class Settings:
         settings = cls(
             content_dir=Path(env.get("ENCYCLOPEDIA_CONTENT_DIR") or PROJECT_ROOT / "content"),
             index_dir=Path(env.get("ENCYCLOPEDIA_INDEX_DIR") or PROJECT_ROOT / "index"),
+            instance_dir=Path(env.get("ENCYCLOPEDIA_INSTANCE_DIR") or PROJECT_ROOT / "instance"),
+            login_limit=env.get("ENCYCLOPEDIA_LOGIN_LIMIT") or cls.login_limit,
+            ratelimit_storage=env.get("ENCYCLOPEDIA_RATELIMIT_STORAGE") or cls.ratelimit_storage,
             max_query_length=_env_int("ENCYCLOPEDIA_MAX_QUERY_LENGTH", 200),
             page_size=_env_int("ENCYCLOPEDIA_PAGE_SIZE", 10),
             secret_key=env.get("ENCYCLOPEDIA_SECRET_KEY") or cls.secret_key,
@@ -58,7 +68,7 @@ class Settings:
 
     def with_overrides(self, **overrides: Any) -> Settings:
         known = {k: v for k, v in overrides.items() if k in self.__dataclass_fields__}
-        for key in ("content_dir", "index_dir"):
+        for key in ("content_dir", "index_dir", "instance_dir"):
             if key in known:
                 known[key] = Path(known[key])
         return replace(self, **known)

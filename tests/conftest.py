@@ -3,7 +3,10 @@ built from them, and the real Flask app pointed at both."""
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -12,6 +15,10 @@ import pytest
 from bench.corpora import CORPUS
 from encyclopedia import create_app
 from encyclopedia.search import Library, rebuild
+
+# Librarian databases go to a temporary folder, never the checkout's instance/, for
+# every app and every command the tests start (subprocesses inherit the variable).
+os.environ["ENCYCLOPEDIA_INSTANCE_DIR"] = tempfile.mkdtemp(prefix="encyclopedia-test-instance-")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_CONTENT = PROJECT_ROOT / "content"
@@ -113,3 +120,48 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token a page's form carries, as a browser would send it back."""
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture
+def desk(tmp_path: Path, content_copy: Path):
+    """A private site for the librarian tests: its own articles, index and database,
+    with one librarian, ann."""
+    index = tmp_path / "index"
+    rebuild(content_copy, index)
+    app = create_app(
+        {
+            "content_dir": content_copy,
+            "index_dir": index,
+            "instance_dir": tmp_path / "instance",
+            "TESTING": True,
+        }
+    )
+    app.extensions["workspace"].accounts.add("ann", PASSWORD)
+    return app
+
+
+def sign_in(client, name: str = "ann", password: str = PASSWORD):
+    token = csrf_token(client.get("/librarian/login").text)
+    return client.post(
+        "/librarian/login", data={"csrf_token": token, "name": name, "password": password}
+    )
+
+
+@pytest.fixture
+def ann(desk):
+    """A test client signed in as ann."""
+    client = desk.test_client()
+    assert sign_in(client).status_code == 303
+    return client

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from encyclopedia.articles import Article
+from encyclopedia.articles import Article, digest_of
 from encyclopedia.rendering import render_article
 from encyclopedia.search.schema import name_key
 
@@ -47,7 +46,7 @@ class CatalogEntry:
 
 def file_digest(path: Path) -> str:
     """Identifies one version of an article file, for the index-versus-content health check."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    return digest_of(path.read_bytes())
 
 
 def index_document(article: Article) -> dict[str, Any]:

@@ -24,10 +24,11 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
+from encyclopedia.articles import Article
 from encyclopedia.config import Settings
 from encyclopedia.normalize import fold, initial, sort_key
 from encyclopedia.search import snippets
-from encyclopedia.search.documents import CatalogEntry, file_digest
+from encyclopedia.search.documents import CatalogEntry, file_digest, index_document
 from encyclopedia.search.publishing import (
     CATALOG,
     CURRENT,
@@ -507,27 +508,17 @@ class Library:
         stored = snapshot.searcher().document(slug=slug)
         if stored is None:
             return None
-        page = stored["page"]
-        entry = snapshot.catalog[slug]
-        sharing: dict[str, CatalogEntry] = {}
-        for name in entry.also_called:
-            for other in snapshot.folded_names.get(fold(name), ()):
-                if other.slug != slug:
-                    sharing[other.slug] = other
-        return ArticlePage(
-            slug=slug,
-            title=page["title"],
-            also_called=tuple(page["also_called"]),
-            kind=page.get("kind"),
-            reviewed=page.get("reviewed"),
-            reviewed_by=page.get("reviewed_by"),
-            source=page.get("source"),
-            source_url=page.get("source_url"),
-            summary_html=page["summary_html"],
-            sections=tuple(page["sections"]),
-            related=tuple(snapshot.catalog[s] for s in page["related"] if s in snapshot.catalog),
-            shares_names_with=tuple(sharing.values()),
-        )
+        return _article_page(stored["page"], snapshot.catalog[slug].also_called, snapshot)
+
+    def preview(self, article: Article) -> ArticlePage:
+        """The page an article will have once published, rendered by the same code as the
+        public page; related titles and shared names come from the index when it opens."""
+        page = index_document(article)["page"]
+        try:
+            snapshot: Snapshot | None = self.snapshot()
+        except IndexUnavailable:
+            snapshot = None
+        return _article_page(page, article.also_called, snapshot)
 
     def suggest(self, text: str, limit: int = 10) -> list[Suggestion]:
         """Names that start with, or closely match, what has been typed so far."""
@@ -609,6 +600,33 @@ class Library:
             return ""
         self._digests[path.name] = (st.st_mtime_ns, st.st_size, digest)
         return digest
+
+
+def _article_page(
+    page: dict[str, Any], also_called: tuple[str, ...], snapshot: Snapshot | None
+) -> ArticlePage:
+    slug = page["slug"]
+    catalog = snapshot.catalog if snapshot else {}
+    sharing: dict[str, CatalogEntry] = {}
+    if snapshot is not None:
+        for name in also_called:
+            for other in snapshot.folded_names.get(fold(name), ()):
+                if other.slug != slug:
+                    sharing[other.slug] = other
+    return ArticlePage(
+        slug=slug,
+        title=page["title"],
+        also_called=tuple(page["also_called"]),
+        kind=page.get("kind"),
+        reviewed=page.get("reviewed"),
+        reviewed_by=page.get("reviewed_by"),
+        source=page.get("source"),
+        source_url=page.get("source_url"),
+        summary_html=page["summary_html"],
+        sections=tuple(page["sections"]),
+        related=tuple(catalog[s] for s in page["related"] if s in catalog),
+        shares_names_with=tuple(sharing.values()),
+    )
 
 
 def _matched_name(key: str | None, terms: frozenset[str], entry: CatalogEntry | None) -> str | None:

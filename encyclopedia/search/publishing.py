@@ -41,6 +41,7 @@ CURRENT = "CURRENT"
 BUILDS = "builds"
 LOCK = "write.lock"
 CATALOG = "catalog.json"
+STATUS = "reindex.json"
 
 Progress = Callable[[Article], None]
 
@@ -177,7 +178,11 @@ def build_into(
     try:
         for article, document in zip(articles, _documents(articles, processes), strict=True):
             writer.add_document(**document)
-            digest = file_digest(content_dir / f"{article.slug}.md")
+            # The digest of the bytes that were parsed, not of the file now: an edit saved
+            # while the build runs must look stale, so the catch-up pass applies it.
+            digest = folder.digests.get(article.slug) or file_digest(
+                content_dir / f"{article.slug}.md"
+            )
             catalog.append(catalog_entry(article, digest).to_dict())
             if progress:
                 progress(article)
@@ -210,6 +215,7 @@ def rebuild(
     on_start: Callable[[int], None] | None = None,
     wait: float | None = None,
     processes: int = 1,
+    by: str = "",
 ) -> BuildReport:
     """Read ``content_dir``, build a fresh index beside the live one, then switch to it.
 
@@ -218,50 +224,139 @@ def rebuild(
     """
     started = time.perf_counter()
     with writer_lock(index_dir, wait=wait):
-        # Read content under the lock, so an edit saved while we wait is included.
-        folder = load_folder(content_dir)
-        errors = folder.errors
-        if errors and not skip_invalid:
-            raise PublishRefused(errors)
-        if not folder.articles:
-            raise PublishRefused(errors or [Problem(str(content_dir), "there are no articles")])
-        if on_start:
-            on_start(len(folder.articles))
-        previous = current_build(index_dir)
-        path = _new_build_dir(index_dir)
+        status = StatusWriter(index_dir, by)
         try:
-            count = build_into(path, folder, content_dir, progress, processes)
-            write_atomically(index_dir / CURRENT, path.name + "\n")
-        except BaseException:
-            shutil.rmtree(path, ignore_errors=True)
+            report = _rebuild_locked(
+                content_dir, index_dir, status, skip_invalid, progress, on_start, processes
+            )
+        except PublishRefused as exc:
+            status.finish("failed", f"{len(exc.problems)} article problem(s); nothing changed")
             raise
-        _remove_stale_builds(index_dir, keep={path} | ({previous} if previous else set()))
+        except BaseException as exc:
+            status.finish("failed", f"{type(exc).__name__}: {exc}; the live index is unchanged")
+            raise
+        report.seconds = time.perf_counter() - started
+        status.finish("done", f"published {report.articles} articles in {report.seconds:.1f} s")
+    return report
+
+
+def _rebuild_locked(
+    content_dir: Path,
+    index_dir: Path,
+    status: StatusWriter,
+    skip_invalid: bool,
+    progress: Progress | None,
+    on_start: Callable[[int], None] | None,
+    processes: int,
+) -> BuildReport:
+    # Read content under the lock, so an edit saved while we waited is included.
+    folder = load_folder(content_dir)
+    errors = folder.errors
+    if errors and not skip_invalid:
+        raise PublishRefused(errors)
+    if not folder.articles:
+        raise PublishRefused(errors or [Problem(str(content_dir), "there are no articles")])
+    status.start(len(folder.articles))
+    if on_start:
+        on_start(len(folder.articles))
+
+    def counted(article: Article) -> None:
+        status.advance()
+        if progress:
+            progress(article)
+
+    previous = current_build(index_dir)
+    path = _new_build_dir(index_dir)
+    try:
+        count = build_into(path, folder, content_dir, counted, processes)
+        # Saves that landed while the build ran (the editor does not wait for a full
+        # rebuild) are applied to the new build before anyone sees it.
+        caught_up = _apply_updates(
+            path, content_dir, changed_since_build(path, content_dir), skip_invalid=True
+        )
+        count += sum(1 if a == "added" else -1 if a == "removed" else 0 for _, a in caught_up)
+        write_atomically(index_dir / CURRENT, path.name + "\n")
+    except BaseException:
+        shutil.rmtree(path, ignore_errors=True)
+        raise
+    _remove_stale_builds(index_dir, keep={path} | ({previous} if previous else set()))
     return BuildReport(
         build=path.name,
         articles=count,
-        seconds=time.perf_counter() - started,
+        seconds=0.0,
         skipped=errors,
         warnings=[p for p in folder.problems if p.severity != "error"],
     )
 
 
+class StatusWriter:
+    """``index/reindex.json``: how far the running (or last) reindex got, for the dashboard.
+
+    Written only by the lock holder, atomically, at most twice a second.
+    """
+
+    def __init__(self, index_dir: Path, by: str):
+        self.path = index_dir / STATUS
+        self.data: dict = {
+            "state": "running",
+            "by": by,
+            "pid": os.getpid(),
+            "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "total": 0,
+            "done": 0,
+            "finished": None,
+            "message": "reading the articles",
+        }
+        self._last = 0.0
+        self._write()
+
+    def _write(self) -> None:
+        self._last = time.monotonic()
+        # The status is a courtesy; a full disk must not fail the build over it.
+        with contextlib.suppress(OSError):
+            write_atomically(self.path, json.dumps(self.data))
+
+    def start(self, total: int) -> None:
+        self.data.update(total=total, message="building the new index")
+        self._write()
+
+    def advance(self) -> None:
+        self.data["done"] += 1
+        if time.monotonic() - self._last >= 0.5:
+            self._write()
+
+    def finish(self, state: str, message: str) -> None:
+        self.data.update(
+            state=state,
+            message=message,
+            finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        )
+        self._write()
+
+
+def reindex_status(index_dir: Path) -> dict | None:
+    """The last status written, with ``state`` "stopped" when a reindex that says it is
+    running no longer holds the lock (it was killed)."""
+    try:
+        data = json.loads((index_dir / STATUS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    if data.get("state") == "running" and not writer_running(index_dir):
+        data["state"] = "stopped"
+        data["message"] = "the reindex stopped before it finished; the live index is unchanged"
+    return data
+
+
 @dataclass
 class UpdateReport:
     slug: str
-    action: str  # "added", "updated" or "removed"
+    action: str  # "added", "updated", "removed" or "unchanged"
     seconds: float
 
 
-def update_article(
-    content_dir: Path, index_dir: Path, slug: str, *, wait: float | None = None
-) -> UpdateReport:
-    """Bring one article of the published index in line with its file, without a rebuild.
-
-    Under the writer lock, so it waits for a full reindex in progress and then applies
-    to the build that reindex published: an edit saved during a rebuild is never lost.
-    Raises :class:`PublishRefused` when the file has errors; the index keeps the last
-    good version of the article.
-    """
+def _refuse_non_slug(slug: str) -> None:
     if not SLUG_PATTERN.match(slug):
         raise PublishRefused(
             [
@@ -272,6 +367,20 @@ def update_article(
                 )
             ]
         )
+
+
+def update_articles(
+    content_dir: Path, index_dir: Path, slugs: list[str], *, wait: float | None = None
+) -> list[UpdateReport]:
+    """Bring some articles of the published index in line with their files, without a
+    rebuild: one writer, one commit, however many slugs (a rename touches several).
+
+    Under the writer lock, so it waits for a full reindex in progress and then applies
+    to the build that reindex published: an edit saved during a rebuild is never lost.
+    Raises :class:`PublishRefused` when a file has errors; the index is then unchanged.
+    """
+    for slug in slugs:
+        _refuse_non_slug(slug)
     started = time.perf_counter()
     with writer_lock(index_dir, wait=wait):
         build = current_build(index_dir)
@@ -279,38 +388,85 @@ def update_article(
             raise PublishRefused(
                 [Problem(str(index_dir), "no index is published yet; run reindex")]
             )
-        path = content_dir / f"{slug}.md"
-        meta = json.loads((build / CATALOG).read_text(encoding="utf-8"))
-        catalog = {entry["slug"]: entry for entry in meta["articles"]}
-        ix = whoosh_index.open_dir(str(build))
-        writer = ix.writer(limitmb=64)
-        try:
-            if path.exists():
-                folder = load_folder(content_dir, paths=[path])
-                article = folder.articles.get(slug)
-                if article is None:
-                    raise PublishRefused(folder.errors)
-                _check_against_catalog(article, catalog, path)
-                action = "updated" if slug in catalog else "added"
-                writer.update_document(**index_document(article))
-                catalog[slug] = catalog_entry(article, file_digest(path)).to_dict()
-            else:
-                action = "removed"
-                writer.delete_by_term("slug", slug)
-                catalog.pop(slug, None)
-        except BaseException:
-            writer.cancel()
-            ix.close()
-            raise
-        writer.commit()
-        ix.close()
-        meta["articles"] = sorted(catalog.values(), key=lambda entry: entry["slug"])
-        write_atomically(build / CATALOG, json.dumps(meta, ensure_ascii=False))
+        actions = _apply_updates(build, content_dir, list(dict.fromkeys(slugs)))
         # Rewriting CURRENT (same build, next generation) is what tells every reader to
         # reopen; one stat per request notices it.
-        generation = time.time_ns()
-        write_atomically(index_dir / CURRENT, f"{build.name}\n{generation}\n")
-    return UpdateReport(slug, action, time.perf_counter() - started)
+        write_atomically(index_dir / CURRENT, f"{build.name}\n{time.time_ns()}\n")
+    seconds = time.perf_counter() - started
+    return [UpdateReport(slug, action, seconds) for slug, action in actions]
+
+
+def update_article(
+    content_dir: Path, index_dir: Path, slug: str, *, wait: float | None = None
+) -> UpdateReport:
+    """One article: see :func:`update_articles`."""
+    return update_articles(content_dir, index_dir, [slug], wait=wait)[0]
+
+
+def changed_since_build(build: Path, content_dir: Path) -> list[str]:
+    """Slugs whose file differs from what ``build`` holds: edited, added or removed."""
+    meta = json.loads((build / CATALOG).read_text(encoding="utf-8"))
+    indexed = {entry["slug"]: entry.get("digest", "") for entry in meta["articles"]}
+    on_disk = {p.stem: p for p in content_dir.glob("*.md") if SLUG_PATTERN.match(p.stem)}
+    changed = [slug for slug in indexed if slug not in on_disk]
+    for slug, path in on_disk.items():
+        try:
+            if indexed.get(slug) != file_digest(path):
+                changed.append(slug)
+        except OSError:
+            changed.append(slug)
+    return sorted(changed)
+
+
+def _apply_updates(
+    build: Path, content_dir: Path, slugs: list[str], *, skip_invalid: bool = False
+) -> list[tuple[str, str]]:
+    """Apply files to ``build`` (caller holds the writer lock). Removals go first, so a
+    rename (old slug gone, new slug with the same title) is not refused as a duplicate."""
+    if not slugs:
+        return []
+    meta = json.loads((build / CATALOG).read_text(encoding="utf-8"))
+    catalog = {entry["slug"]: entry for entry in meta["articles"]}
+    paths = {slug: content_dir / f"{slug}.md" for slug in slugs}
+    present = [slug for slug in slugs if paths[slug].exists()]
+    folder = load_folder(content_dir, paths=[paths[slug] for slug in present])
+    actions: list[tuple[str, str]] = []
+    ix = whoosh_index.open_dir(str(build))
+    writer = ix.writer(limitmb=64)
+    try:
+        for slug in slugs:
+            if slug not in present:
+                if slug in catalog:
+                    writer.delete_by_term("slug", slug)
+                    catalog.pop(slug)
+                    actions.append((slug, "removed"))
+                else:
+                    actions.append((slug, "unchanged"))
+        for slug in present:
+            article = folder.articles.get(slug)
+            try:
+                if article is None:
+                    mine = [p for p in folder.errors if Path(p.path).stem == slug]
+                    raise PublishRefused(mine or folder.errors)
+                _check_against_catalog(article, catalog, paths[slug])
+            except PublishRefused:
+                if skip_invalid:
+                    actions.append((slug, "unchanged"))
+                    continue
+                raise
+            action = "updated" if slug in catalog else "added"
+            writer.update_document(**index_document(article))
+            catalog[slug] = catalog_entry(article, folder.digests[slug]).to_dict()
+            actions.append((slug, action))
+    except BaseException:
+        writer.cancel()
+        ix.close()
+        raise
+    writer.commit()
+    ix.close()
+    meta["articles"] = sorted(catalog.values(), key=lambda entry: entry["slug"])
+    write_atomically(build / CATALOG, json.dumps(meta, ensure_ascii=False))
+    return actions
 
 
 def _check_against_catalog(article: Article, catalog: dict, path: Path) -> None:

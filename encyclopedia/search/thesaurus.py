@@ -38,7 +38,9 @@ class Thesaurus:
 
     def words(self) -> list[str]:
         """Every word the thesaurus knows, for the spelling dictionary."""
-        words: list[str] = []
+        # The keys too: a one-way source ("frozen arm" leads to ...) is a word patients
+        # use, and must not be "corrected" into something else before it is looked up.
+        words: list[str] = [word for key in self.entries for word in key]
         for alternatives in self.entries.values():
             for phrase in alternatives:
                 words.extend(fold(phrase).split())

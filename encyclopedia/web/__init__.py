@@ -22,12 +22,15 @@ def wants_json() -> bool:
 
 def init_app(app: Flask) -> None:
     from flask_compress import Compress
+    from flask_wtf.csrf import CSRFError
 
-    from encyclopedia.web import caching, health, pages, search, security
+    from encyclopedia.web import auth, caching, health, librarian, pages, search, security
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(health.bp)
+    auth.init_app(app)
+    app.register_blueprint(librarian.bp)
     security.init_app(app)
     caching.init_app(app)
     Compress(app)
@@ -63,6 +66,16 @@ def init_app(app: Flask) -> None:
             "error.html", status=503, title="Temporarily unavailable", message=message
         ), 503
 
+    @app.errorhandler(CSRFError)
+    def form_expired(error: CSRFError):
+        message = (
+            "This form has expired or did not come from this site, so nothing was changed. "
+            "Go back, reload the page and try again."
+        )
+        return render_template(
+            "error.html", status=400, title="The form has expired", message=message
+        ), 400
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         status = error.code or 500
@@ -77,7 +90,7 @@ def init_app(app: Flask) -> None:
                 suggestions = library().close_matches(words)
             except (IndexUnavailable, BadRequest):
                 suggestions = []
-        titles = {404: "Page not found", 405: "Not allowed"}
+        titles = {404: "Page not found", 405: "Not allowed", 429: "Too many attempts"}
         plain = {
             404: "There is no page at this address.",
             405: "This address cannot be used that way.",

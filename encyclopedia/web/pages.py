@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 
 from encyclopedia.articles import SLUG_PATTERN
 from encyclopedia.search.library import LETTERS
@@ -21,6 +21,10 @@ def home():
 def article(slug: str):
     page = library().article(slug) if SLUG_PATTERN.match(slug) else None
     if page is None:
+        moved = current_app.extensions["workspace"].editor.redirect(slug)
+        if moved:
+            # A renamed article: bookmarks and links elsewhere keep working.
+            return redirect(url_for("pages.article", slug=moved), code=301)
         abort(404, description="There is no article at this address.")
     return index_page(lambda: render_template("article.html", article=page))
 

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, request
+import logging
+import sqlite3
 
+from flask import Blueprint, current_app, jsonify, render_template, request
+
+from encyclopedia.search import Results
 from encyclopedia.web import library
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("search", __name__)
 
@@ -15,6 +21,8 @@ def results():
     exact = request.args.get("exact") == "1"
     page, size = library().parse_page(request.args.get("page"))
     found = library().search(query, page, size, exact=exact) if query.strip() else None
+    if found is not None and page == 1:
+        _tally(found)
     return render_template("search.html", results=found, query=query, exact=exact)
 
 
@@ -29,4 +37,21 @@ def api_search():
     query = request.args.get("q", "")
     exact = request.args.get("exact") == "1"
     page, size = library().parse_page(request.args.get("page"), request.args.get("limit"))
-    return jsonify(library().search(query, page, size, exact=exact).to_dict())
+    found = library().search(query, page, size, exact=exact)
+    if page == 1:
+        _tally(found)
+    return jsonify(found.to_dict())
+
+
+def _tally(found: Results) -> None:
+    """Count searches that found nothing or needed correcting, for the librarians.
+    Best effort: a patient's search never fails because the tally could not be written."""
+    if found.total and not found.searched:
+        return
+    kind = "no results" if not found.total else "corrected"
+    try:
+        current_app.extensions["workspace"].failed_searches.record(
+            found.query, kind, found.searched
+        )
+    except sqlite3.Error as exc:
+        log.warning("could not count a failed search: %s", exc)

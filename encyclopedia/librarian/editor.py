@@ -1,0 +1,599 @@
+"""Changing articles safely: validate, save atomically with history, detect conflicting
+edits, rename with redirects, delete to a trash, restore, and bring the index up to date.
+
+The files in ``content/`` stay the truth; the database keeps every earlier version, the
+trash and the redirects. No Flask here: the web pages and the command line share it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import difflib
+import fcntl
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from encyclopedia.articles import (
+    SLUG_PATTERN,
+    Article,
+    ArticleError,
+    Folder,
+    digest_of,
+    load_folder,
+    parse_article,
+    read_source,
+)
+from encyclopedia.files import write_atomically
+from encyclopedia.librarian.audit import AuditLog, now
+from encyclopedia.librarian.database import Database
+from encyclopedia.librarian.drafts import Draft
+from encyclopedia.normalize import fold, sort_key
+from encyclopedia.search.publishing import PublishRefused, WriterBusy, update_articles
+
+log = logging.getLogger(__name__)
+
+OVERDUE_AFTER = dt.timedelta(days=2 * 365)
+OUTSIDE = "(outside the editor)"
+FORM_FIELDS = (
+    "slug",
+    "title",
+    "also_called",
+    "kind",
+    "reviewed",
+    "reviewed_by",
+    "related",
+    "source",
+    "source_url",
+    "body",
+)
+
+
+class NotFound(LookupError):
+    """No such article, version or trash item."""
+
+
+@dataclass
+class Validation:
+    """What is wrong with a draft, by form field, in words for the librarian."""
+
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    warnings: dict[str, list[str]] = field(default_factory=dict)
+    article: Article | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def error(self, name: str, message: str) -> None:
+        self.errors.setdefault(name if name in FORM_FIELDS else "body", []).append(message)
+
+    def warn(self, name: str, message: str) -> None:
+        self.warnings.setdefault(name if name in FORM_FIELDS else "body", []).append(message)
+
+
+class EditRefused(Exception):
+    """The draft has errors; nothing was saved."""
+
+    def __init__(self, validation: Validation):
+        super().__init__("; ".join(m for ms in validation.errors.values() for m in ms))
+        self.validation = validation
+
+
+class EditConflict(Exception):
+    """Someone else changed (or removed) the article since this librarian opened it."""
+
+    def __init__(self, message: str, current_text: str | None, current_digest: str | None):
+        super().__init__(message)
+        self.current_text = current_text
+        self.current_digest = current_digest
+
+
+@dataclass(frozen=True)
+class Revision:
+    id: int  # 0 is the file as it is now, when no saved version matches it
+    number: int
+    slug: str
+    author: str
+    at: str
+    note: str
+    action: str
+    text: str | None
+
+
+@dataclass(frozen=True)
+class TrashItem:
+    id: int
+    slug: str
+    title: str
+    deleted_by: str
+    deleted_at: str
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One row of the dashboard."""
+
+    slug: str
+    title: str
+    names: tuple[str, ...]
+    reviewed: dt.date | None
+    reviewed_by: str | None
+    overdue: bool
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Saved:
+    slug: str
+    changed: bool
+    indexed: str  # a sentence for the librarian: is it searchable yet?
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    kind: str  # "add", "del", "same" or "hunk"
+    text: str
+
+
+class Editor:
+    def __init__(
+        self,
+        content_dir: Path,
+        index_dir: Path,
+        db: Database,
+        audit: AuditLog,
+        lock_path: Path,
+        publish_wait: float = 2.0,
+    ):
+        self.content_dir = content_dir
+        self.index_dir = index_dir
+        self.db = db
+        self.audit = audit
+        self.lock_path = lock_path
+        self.publish_wait = publish_wait
+        self._folder_cache: tuple[object, Folder] | None = None
+        self._folder_guard = threading.Lock()
+
+    # Reading ----------------------------------------------------------------------
+
+    def path(self, slug: str) -> Path:
+        if not SLUG_PATTERN.match(slug):
+            raise NotFound(slug)
+        return self.content_dir / f"{slug}.md"
+
+    def folder(self) -> Folder:
+        """All articles, re-read only when a file in the folder changed."""
+        try:
+            key = tuple(
+                sorted(
+                    (e.name, e.stat().st_mtime_ns, e.stat().st_size)
+                    for e in os.scandir(self.content_dir)
+                    if e.name.endswith(".md")
+                )
+            )
+        except FileNotFoundError:
+            key = ()
+        with self._folder_guard:
+            if self._folder_cache and self._folder_cache[0] == key:
+                return self._folder_cache[1]
+        folder = load_folder(self.content_dir)
+        with self._folder_guard:
+            self._folder_cache = (key, folder)
+        return folder
+
+    def listing(self, today: dt.date | None = None) -> list[Listing]:
+        """Every article file, with its review date and anything wrong with it."""
+        today = today or dt.date.today()
+        folder = self.folder()
+        problems: dict[str, list[str]] = {}
+        for problem in folder.errors:
+            problems.setdefault(Path(problem.path).stem, []).append(problem.message)
+        rows = []
+        for slug, article in folder.articles.items():
+            overdue = article.reviewed is None or today - article.reviewed > OVERDUE_AFTER
+            rows.append(
+                Listing(
+                    slug,
+                    article.title,
+                    article.names,
+                    article.reviewed,
+                    article.reviewed_by,
+                    overdue,
+                    tuple(problems.pop(slug, ())),
+                )
+            )
+        for slug, messages in problems.items():
+            if SLUG_PATTERN.match(slug) and (self.content_dir / f"{slug}.md").exists():
+                rows.append(Listing(slug, slug, (slug,), None, None, True, tuple(messages)))
+        return sorted(rows, key=lambda row: sort_key(row.title))
+
+    def load(self, slug: str) -> tuple[Draft, str]:
+        """The article as a draft, and the digest the save will check against."""
+        try:
+            text, digest = read_source(self.path(slug))
+        except ArticleError as exc:
+            if not self.path(slug).exists():
+                raise NotFound(slug) from exc
+            raise
+        return Draft.from_text(slug, text), digest
+
+    # Checking ---------------------------------------------------------------------
+
+    def validate(self, draft: Draft, original: str | None = None) -> Validation:
+        """Every problem the file would have, placed next to the field that causes it.
+
+        ``original`` is the slug being edited (None for a new article); it is left out
+        when looking for clashes, so an article does not clash with itself.
+        """
+        result = Validation()
+        slug = draft.slug.strip()
+        if not slug:
+            result.error("slug", "the address (slug) is required, for example heart-attack")
+            slug = "untitled"
+        elif not SLUG_PATTERN.match(slug):
+            result.error(
+                "slug", "use lowercase letters, digits and single hyphens, like heart-attack"
+            )
+            slug = "untitled"
+        elif slug != original and (self.content_dir / f"{slug}.md").exists():
+            result.error("slug", f"there is already an article at /article/{slug}")
+        try:
+            article, problems = parse_article(draft.to_text(), self.content_dir / f"{slug}.md")
+        except ArticleError as exc:
+            article, problems = None, exc.problems
+        for problem in problems:
+            if problem.field == "slug":
+                continue  # reported above, in words that fit the form
+            where = problem.field or "body"
+            message = problem.message
+            if where == "body" and problem.line:
+                message = f"{message} (line {self._body_line(draft, problem.line)} of the text)"
+            if problem.severity == "error":
+                result.error(where, message)
+            else:
+                result.warn(where, message)
+        # The checks against other articles use the form's fields, so they are shown
+        # even when the file would not parse (a bad date must not hide a taken title).
+        folder = self.folder()
+        others = {s: a for s, a in folder.articles.items() if s not in (original, slug)}
+        title = fold(draft.title)
+        for other in others.values():
+            if title and fold(other.title) == title:
+                result.error(
+                    "title", f"“{other.title}” is already the title of /article/{other.slug}"
+                )
+        existing = {p.stem for p in self.content_dir.glob("*.md")} - {original}
+        for related in dict.fromkeys(draft.related):
+            if not SLUG_PATTERN.match(related):
+                continue  # the parser has said so
+            if related == slug:
+                result.warn("related", "an article cannot be related to itself")
+            elif related not in existing:
+                result.error("related", f"there is no article at /article/{related}")
+        names_of: dict[str, list[Article]] = {}
+        for other in others.values():
+            for name in other.names:
+                names_of.setdefault(fold(name), []).append(other)
+        for name in dict.fromkeys([draft.title.strip(), *draft.also_called]):
+            for other in names_of.get(fold(name), ()):
+                if fold(other.title) == title:
+                    continue
+                where = "title" if name == draft.title.strip() else "also_called"
+                result.warn(
+                    where,
+                    f"“{name}” is also a name of “{other.title}” (/article/{other.slug}); "
+                    "search and the A–Z will offer both",
+                )
+        result.article = article if result.ok else None
+        return result
+
+    @staticmethod
+    def _body_line(draft: Draft, file_line: int) -> int:
+        front_lines = draft.to_text().split("\n---\n", 1)[0].count("\n") + 2
+        return max(1, file_line - front_lines)
+
+    # Changing ---------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        """One change at a time, across threads and gunicorn workers."""
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.lock_path, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+
+    def _check_base(self, slug: str, base_digest: str) -> str:
+        """The current text, if it is still the version the librarian started from."""
+        path = self.path(slug)
+        if not path.exists():
+            raise EditConflict(
+                "This article was deleted or renamed after you opened it. "
+                "Your text is below; nothing was saved.",
+                None,
+                None,
+            )
+        text, digest = read_source(path)
+        if digest != base_digest:
+            latest = self.db.read(
+                "SELECT author, at FROM revisions WHERE slug = ? AND digest = ? "
+                "ORDER BY id DESC LIMIT 1",
+                (slug, digest),
+            )
+            who = (
+                f"{latest[0]['author']} saved a newer version at {latest[0]['at']}"
+                if latest
+                else ("the file was changed after you opened it")
+            )
+            raise EditConflict(
+                f"Not saved: {who}. Compare the versions below, then make your change to "
+                "the newer one.",
+                text,
+                digest,
+            )
+        return text
+
+    def _baseline(self, db, slug: str, text: str, digest: str) -> None:
+        """Keep the version on disk if the history does not have it yet (a file written
+        by hand or by the importer), so a save never loses the text it replaces."""
+        row = db.execute(
+            "SELECT digest FROM revisions WHERE slug = ? ORDER BY id DESC LIMIT 1", (slug,)
+        ).fetchone()
+        if row is None or row["digest"] != digest:
+            db.execute(
+                "INSERT INTO revisions (slug, text, digest, author, at, note, action) "
+                "VALUES (?, ?, ?, ?, ?, '', 'outside')",
+                (slug, text, digest, OUTSIDE, now()),
+            )
+
+    @staticmethod
+    def _record(db, slug: str, text: str | None, who: str, note: str, action: str) -> None:
+        db.execute(
+            "INSERT INTO revisions (slug, text, digest, author, at, note, action) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                slug,
+                text,
+                digest_of(text.encode("utf-8")) if text is not None else None,
+                who,
+                now(),
+                note,
+                action,
+            ),
+        )
+
+    def save(
+        self,
+        draft: Draft,
+        who: str,
+        *,
+        note: str = "",
+        original: str | None = None,
+        base_digest: str | None = None,
+        action: str | None = None,
+    ) -> Saved:
+        """Save a new article (``original`` None) or a change to ``original``.
+
+        Refuses with :class:`EditConflict` when the file changed since ``base_digest``,
+        and with :class:`EditRefused` when the draft has errors; in both cases nothing
+        is written.
+        """
+        draft.slug = draft.slug.strip()
+        note = note.strip()[:500]
+        touched: list[str] = []
+        with self._lock():
+            current = None
+            if original is not None:
+                current = self._check_base(original, base_digest or "")
+            validation = self.validate(draft, original)
+            if not validation.ok:
+                raise EditRefused(validation)
+            text = draft.to_text()
+            renamed = original is not None and draft.slug != original
+            if current == text and not renamed:
+                return Saved(draft.slug, False, "Nothing changed, so nothing was saved.")
+            action = action or (
+                "created" if original is None else "renamed" if renamed else "edited"
+            )
+            with self.db.write() as db:
+                if original is not None and current is not None:
+                    self._baseline(db, original, current, digest_of(current.encode("utf-8")))
+                if renamed:
+                    db.execute(
+                        "UPDATE revisions SET slug = ? WHERE slug = ?", (draft.slug, original)
+                    )
+                    touched += self._relink(db, original, draft.slug, who)
+                    db.execute("UPDATE redirects SET new = ? WHERE new = ?", (draft.slug, original))
+                    db.execute(
+                        "INSERT OR REPLACE INTO redirects (old, new, at) VALUES (?, ?, ?)",
+                        (original, draft.slug, now()),
+                    )
+                # An article at an address ends any redirect from it.
+                db.execute("DELETE FROM redirects WHERE old = ?", (draft.slug,))
+                self._record(db, draft.slug, text, who, note, action)
+                detail = f"from {original}" if renamed else ""
+                AuditLog.add(db, who, action, draft.slug, "; ".join(filter(None, [detail, note])))
+                write_atomically(self.path(draft.slug), text)
+                if renamed:
+                    self.path(original).unlink()
+        return Saved(
+            draft.slug, True, self.publish([draft.slug, *([original] if renamed else []), *touched])
+        )
+
+    def _relink(self, db, old: str, new: str | None, who: str) -> list[str]:
+        """Point (or, for a deletion, stop pointing) other articles' related lists at
+        ``new``; each rewrite is a version in that article's history."""
+        changed = []
+        for slug, article in self.folder().articles.items():
+            if old not in article.related or slug == old:
+                continue
+            text, digest = read_source(self.path(slug))
+            draft = Draft.from_text(slug, text)
+            related = [new if s == old else s for s in draft.related]
+            draft.related = [s for s in dict.fromkeys(related) if s]
+            new_text = draft.to_text()
+            self._baseline(db, slug, text, digest)
+            note = (
+                f"related link to {old} now points to {new}"
+                if new
+                else (f"related link to {old} removed: that article was deleted")
+            )
+            self._record(db, slug, new_text, who, note, "relinked")
+            AuditLog.add(db, who, "relinked", slug, note)
+            write_atomically(self.path(slug), new_text)
+            changed.append(slug)
+        return changed
+
+    def delete(self, slug: str, who: str, *, base_digest: str, note: str = "") -> Saved:
+        """Move an article to the trash. Other articles' links to it are removed, so
+        the content folder stays publishable."""
+        touched: list[str] = []
+        with self._lock():
+            text = self._check_base(slug, base_digest)
+            draft = Draft.from_text(slug, text)
+            with self.db.write() as db:
+                self._baseline(db, slug, text, digest_of(text.encode("utf-8")))
+                touched = self._relink(db, slug, None, who)
+                db.execute(
+                    "INSERT INTO trash (slug, title, text, deleted_by, deleted_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (slug, draft.title or slug, text, who, now()),
+                )
+                self._record(db, slug, None, who, note.strip()[:500], "deleted")
+                AuditLog.add(db, who, "deleted", slug, note.strip()[:500])
+                self.path(slug).unlink()
+        return Saved(slug, True, self.publish([slug, *touched]))
+
+    def trash(self) -> list[TrashItem]:
+        rows = self.db.read("SELECT * FROM trash ORDER BY id DESC")
+        return [
+            TrashItem(r["id"], r["slug"], r["title"], r["deleted_by"], r["deleted_at"])
+            for r in rows
+        ]
+
+    def restore_from_trash(self, item_id: int, who: str) -> Saved:
+        rows = self.db.read("SELECT * FROM trash WHERE id = ?", (item_id,))
+        if not rows:
+            raise NotFound(str(item_id))
+        row = rows[0]
+        draft = Draft.from_text(row["slug"], row["text"])
+        existing = {p.stem for p in self.content_dir.glob("*.md")}
+        dropped = [s for s in draft.related if s not in existing]
+        draft.related = [s for s in draft.related if s in existing]
+        note = f"restored from the trash (deleted by {row['deleted_by']} at {row['deleted_at']})"
+        if dropped:
+            note += "; related links to missing articles dropped: " + ", ".join(dropped)
+        saved = self.save(draft, who, note=note, action="undeleted")
+        with self.db.write() as db:
+            db.execute("DELETE FROM trash WHERE id = ?", (item_id,))
+        return saved
+
+    def history(self, slug: str) -> list[Revision]:
+        """Newest first. When the file on disk matches no saved version (a hand edit),
+        it leads the list as version "now", so it can be compared and is never lost."""
+        rows = self.db.read("SELECT * FROM revisions WHERE slug = ? ORDER BY id", (slug,))
+        revisions = [
+            Revision(r["id"], n, slug, r["author"], r["at"], r["note"], r["action"], r["text"])
+            for n, r in enumerate(rows, start=1)
+        ]
+        path = self.path(slug)
+        if path.exists():
+            text, digest = read_source(path)
+            if not rows or rows[-1]["digest"] != digest:
+                stamp = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+                revisions.append(
+                    Revision(
+                        0,
+                        len(rows) + 1,
+                        slug,
+                        OUTSIDE,
+                        stamp.isoformat(timespec="seconds"),
+                        "the file as it is now",
+                        "outside",
+                        text,
+                    )
+                )
+        elif not rows:
+            raise NotFound(slug)
+        return list(reversed(revisions))
+
+    def revision(self, slug: str, revision_id: int) -> Revision:
+        for revision in self.history(slug):
+            if revision.id == revision_id:
+                return revision
+        raise NotFound(f"{slug} version {revision_id}")
+
+    def restore_revision(self, slug: str, revision_id: int, who: str, base_digest: str) -> Saved:
+        revision = self.revision(slug, revision_id)
+        if revision.text is None:
+            raise NotFound(f"version {revision.number} of {slug} is a deletion")
+        draft = Draft.from_text(slug, revision.text)
+        return self.save(
+            draft,
+            who,
+            note=f"restored version {revision.number} ({revision.author}, {revision.at})",
+            original=slug,
+            base_digest=base_digest,
+            action="restored",
+        )
+
+    def add_name(self, slug: str, name: str, who: str, note: str) -> Saved:
+        """Give an article one more other name (from the failed-searches list)."""
+        draft, digest = self.load(slug)
+        if fold(name) in {fold(n) for n in (draft.title, *draft.also_called)}:
+            return Saved(slug, False, f"“{name}” is already a name of this article.")
+        draft.also_called.append(name.strip())
+        return self.save(draft, who, note=note, original=slug, base_digest=digest)
+
+    def redirect(self, slug: str) -> str | None:
+        rows = self.db.read("SELECT new FROM redirects WHERE old = ?", (slug,))
+        return rows[0]["new"] if rows else None
+
+    # The index --------------------------------------------------------------------
+
+    def publish(self, slugs: list[str]) -> str:
+        """Update the index for ``slugs`` now; if a full reindex holds the writer lock,
+        finish in the background once it is done (the reindex itself also picks up files
+        saved while it ran). Returns a sentence for the librarian."""
+        slugs = [s for s in dict.fromkeys(slugs) if s]
+        try:
+            update_articles(self.content_dir, self.index_dir, slugs, wait=self.publish_wait)
+        except WriterBusy:
+            threading.Thread(target=self._publish_later, args=(slugs,), daemon=True).start()
+            return (
+                "Saved. A full reindex is running; the change will be searchable as soon as "
+                "it finishes."
+            )
+        except (PublishRefused, OSError, ValueError) as exc:
+            log.error("saved %s but could not update the index: %s", slugs, exc)
+            return f"Saved, but the search index was not updated ({exc}). Run a full reindex."
+        return "Saved. The change is live in search and the A–Z."
+
+    def _publish_later(self, slugs: list[str]) -> None:
+        try:
+            update_articles(self.content_dir, self.index_dir, slugs, wait=None)
+        except Exception:
+            log.exception("background index update for %s failed", slugs)
+
+
+def diff(old: str | None, new: str | None, context: int = 3) -> list[DiffLine]:
+    """A line diff a librarian can read: removed lines, added lines and a little context."""
+    lines = []
+    for line in difflib.unified_diff(
+        (old or "").splitlines(), (new or "").splitlines(), lineterm="", n=context
+    ):
+        if line.startswith(("---", "+++")):
+            continue
+        if line.startswith("@@"):
+            lines.append(DiffLine("hunk", line))
+        elif line.startswith("+"):
+            lines.append(DiffLine("add", line[1:]))
+        elif line.startswith("-"):
+            lines.append(DiffLine("del", line[1:]))
+        else:
+            lines.append(DiffLine("same", line[1:]))
+    return lines

@@ -1,0 +1,66 @@
+"""Adding a one-way entry to ``content/thesaurus.yaml`` without disturbing the rest.
+
+The file is the librarians' own, with comments; re-dumping it through YAML would lose
+them. An entry is appended as one line under ``leads_to:``, checked with the same
+parser the search uses, and written atomically.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from encyclopedia.files import write_atomically
+from encyclopedia.search.thesaurus import parse_thesaurus, phrase_key
+
+_TOP_LEVEL = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*:", re.MULTILINE)
+
+
+class ThesaurusEditError(ValueError):
+    """The entry cannot be added; the message says why and the file is unchanged."""
+
+
+def add_leads_to(path: Path, term: str, target: str) -> None:
+    term, target = " ".join(term.split()), " ".join(target.split())
+    if not term or not target:
+        raise ThesaurusEditError("both the words patients used and what they mean are needed")
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    _, problems = parse_thesaurus(text, str(path))
+    if any(p.severity == "error" for p in problems):
+        raise ThesaurusEditError(
+            "the thesaurus has errors now; fix them first (encyclopedia check)"
+        )
+    if phrase_key(term) == phrase_key(target):
+        raise ThesaurusEditError("a word cannot lead to itself")
+    keys = _TOP_LEVEL.findall(text)
+    line = (
+        "  "
+        + yaml.safe_dump(
+            {term: [target]}, default_flow_style=None, allow_unicode=True, width=10_000
+        ).strip()
+    )
+    if not keys:
+        new_text = (
+            text.rstrip("\n") + ("\n\n" if text.strip() else "") + "leads_to:\n" + line + "\n"
+        )
+    elif keys[-1] == "leads_to":
+        if re.search(r"^leads_to\s*:\s*\{\s*\}\s*$", text, re.MULTILINE):
+            raise ThesaurusEditError(
+                "leads_to is written as {} in the thesaurus; add entries by hand"
+            )
+        existing = yaml.safe_load(text) or {}
+        if phrase_key(term) in {phrase_key(str(k)) for k in (existing.get("leads_to") or {})}:
+            raise ThesaurusEditError(f"“{term}” already has a leads_to entry; edit it by hand")
+        new_text = text.rstrip("\n") + "\n" + line + "\n"
+    else:
+        raise ThesaurusEditError(
+            "leads_to is not the last section of the thesaurus, so an entry cannot be "
+            "appended safely; add it by hand"
+        )
+    _, problems = parse_thesaurus(new_text, str(path))
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise ThesaurusEditError(f"the entry would make the thesaurus invalid: {errors[0].message}")
+    write_atomically(path, new_text)

@@ -1,0 +1,419 @@
+"""The librarians' pages: dashboard, editor with preview, history, diff and restore, trash,
+failed searches, the audit log and reindexing. Every view needs a signed-in librarian
+and every POST a CSRF token; the work itself is done by :mod:`encyclopedia.librarian`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess  # nosec B404 - runs this package's own reindex command, no shell
+import sys
+import threading
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from encyclopedia.articles import SLUG_PATTERN
+from encyclopedia.librarian import EditConflict, EditRefused, NotFound, Workspace
+from encyclopedia.librarian.editor import Validation, diff
+from encyclopedia.librarian.thesaurus_edit import ThesaurusEditError, add_leads_to
+from encyclopedia.normalize import fold
+from encyclopedia.search import IndexUnavailable
+from encyclopedia.search.publishing import reindex_status, writer_running
+from encyclopedia.web import library
+from encyclopedia.web.auth import csrf
+from encyclopedia.web.forms import ArticleForm
+
+bp = Blueprint("librarian", __name__, url_prefix="/librarian")
+
+
+def workspace() -> Workspace:
+    return current_app.extensions["workspace"]
+
+
+def who() -> str:
+    return current_user.name
+
+
+@bp.before_request
+@login_required
+def signed_in_only():
+    """Sign-in first, then the CSRF token: a signed-out visitor is sent to sign in."""
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()
+
+
+@bp.errorhandler(NotFound)
+def not_found(error: NotFound):
+    """An article or version that went away between two clicks is a 404, never a 500."""
+    return render_template(
+        "error.html",
+        status=404,
+        title="Page not found",
+        message="That article or version "
+        "does not exist (any more). It may have been renamed or deleted.",
+    ), 404
+
+
+@bp.after_request
+def private(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# Dashboard -------------------------------------------------------------------------
+
+
+@bp.get("")
+def dashboard():
+    everything = workspace().editor.listing()
+    rows = everything
+    text = fold(request.args.get("q", ""))
+    show = request.args.get("show", "all")
+    if show not in ("all", "overdue", "problems"):
+        show = "all"
+    if text:
+        rows = [r for r in rows if any(text in fold(n) for n in (*r.names, r.slug))]
+    if show == "overdue":
+        rows = [r for r in rows if r.overdue]
+    elif show == "problems":
+        rows = [r for r in rows if r.problems]
+    try:
+        health = library().health(current_app.extensions["settings"].content_dir)
+    except IndexUnavailable:
+        health = None
+    return render_template(
+        "librarian/dashboard.html",
+        rows=rows,
+        q=request.args.get("q", ""),
+        show=show,
+        health=health,
+        total=len(everything),
+        overdue=sum(1 for r in everything if r.overdue),
+        failed=workspace().failed_searches.top(5),
+        recent=workspace().audit.recent(8),
+        status=reindex_status(current_app.extensions["settings"].index_dir),
+    )
+
+
+# Editing ---------------------------------------------------------------------------
+
+
+def _preview(validation: Validation):
+    if validation.article is None:
+        return None
+    return library().preview(validation.article)
+
+
+def _edit_page(form: ArticleForm, *, slug: str | None, validation=None, conflict=None, status=200):
+    return (
+        render_template(
+            "librarian/edit.html",
+            form=form,
+            slug=slug,
+            validation=validation or Validation(),
+            preview=_preview(validation) if validation and request.form.get("preview") else None,
+            conflict=conflict,
+        ),
+        status,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    form = ArticleForm()
+    if request.method == "GET":
+        form.reviewed.data = dt.date.today().isoformat()
+        form.reviewed_by.data = who()
+        return _edit_page(form, slug=None)
+    draft = form.draft()
+    if form.preview.data:
+        validation = workspace().editor.validate(draft)
+        return _edit_page(form, slug=None, validation=validation)
+    try:
+        saved = workspace().editor.save(draft, who(), note=form.note.data or "")
+    except EditRefused as exc:
+        return _edit_page(form, slug=None, validation=exc.validation, status=422)
+    flash(saved.indexed)
+    return redirect(url_for("librarian.edit", slug=saved.slug), code=303)
+
+
+@bp.route("/edit/<slug>", methods=["GET", "POST"])
+def edit(slug: str):
+    editor = workspace().editor
+    try:
+        current, digest = editor.load(slug)
+    except NotFound:
+        abort(404, description="There is no article at this address; it may have been renamed.")
+    form = ArticleForm()
+    if request.method == "GET":
+        form.fill(current, digest)
+        return _edit_page(form, slug=slug)
+    draft = form.draft(extra=current.extra)
+    if form.preview.data:
+        return _edit_page(form, slug=slug, validation=editor.validate(draft, slug))
+    try:
+        saved = editor.save(
+            draft, who(), note=form.note.data or "", original=slug, base_digest=form.base.data
+        )
+    except EditRefused as exc:
+        return _edit_page(form, slug=slug, validation=exc.validation, status=422)
+    except EditConflict as exc:
+        conflict = {
+            "message": str(exc),
+            "diff": diff(exc.current_text, draft.to_text()),
+        }
+        # The form keeps this librarian's text; saving again now is a deliberate choice
+        # made with the other version in view, not a silent overwrite.
+        form.base.data = exc.current_digest or ""
+        return _edit_page(form, slug=slug, conflict=conflict, status=409)
+    flash(saved.indexed)
+    return redirect(url_for("librarian.edit", slug=saved.slug), code=303)
+
+
+@bp.route("/delete/<slug>", methods=["GET", "POST"])
+def delete(slug: str):
+    editor = workspace().editor
+    try:
+        current, digest = editor.load(slug)
+    except NotFound:
+        abort(404, description="There is no article at this address.")
+    if request.method == "GET":
+        linked = [r for r in editor.listing() if slug in _related(editor, r.slug)]
+        return render_template(
+            "librarian/delete.html", draft=current, slug=slug, base=digest, linked=linked
+        )
+    try:
+        saved = editor.delete(
+            slug, who(), base_digest=request.form.get("base", ""), note=request.form.get("note", "")
+        )
+    except EditConflict as exc:
+        flash(str(exc))
+        return redirect(url_for("librarian.edit", slug=slug), code=303)
+    flash(f"“{current.title}” is in the trash. {saved.indexed}")
+    return redirect(url_for("librarian.trash"), code=303)
+
+
+def _related(editor, slug: str) -> tuple[str, ...]:
+    article = editor.folder().articles.get(slug)
+    return article.related if article else ()
+
+
+# History ---------------------------------------------------------------------------
+
+
+@bp.get("/history/<slug>")
+def history(slug: str):
+    editor = workspace().editor
+    try:
+        versions = editor.history(slug)
+    except NotFound:
+        abort(404, description="This article has no history here.")
+    base = ""
+    if editor.path(slug).exists():
+        _, base = editor.load(slug)
+    return render_template(
+        "librarian/history.html",
+        slug=slug,
+        versions=versions,
+        base=base,
+        audit=workspace().audit.recent(50, slug),
+    )
+
+
+def _version_id(value: str | None) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        abort(400, description="Choose two versions to compare.")
+
+
+@bp.get("/history/<slug>/diff")
+def compare(slug: str):
+    editor = workspace().editor
+    try:
+        old = editor.revision(slug, _version_id(request.args.get("a")))
+        new = editor.revision(slug, _version_id(request.args.get("b")))
+    except NotFound:
+        abort(404, description="One of those versions does not exist.")
+    if old.number > new.number:
+        old, new = new, old
+    return render_template(
+        "librarian/diff.html", slug=slug, old=old, new=new, lines=diff(old.text, new.text)
+    )
+
+
+@bp.get("/history/<slug>/<int:revision_id>")
+def version(slug: str, revision_id: int):
+    try:
+        revision = workspace().editor.revision(slug, revision_id)
+    except NotFound:
+        abort(404, description="That version does not exist.")
+    return render_template("librarian/version.html", slug=slug, revision=revision)
+
+
+@bp.post("/history/<slug>/<int:revision_id>/restore")
+def restore(slug: str, revision_id: int):
+    editor = workspace().editor
+    try:
+        saved = editor.restore_revision(slug, revision_id, who(), request.form.get("base", ""))
+    except NotFound:
+        abort(404, description="That version does not exist, or it is a deletion.")
+    except EditConflict as exc:
+        flash(str(exc))
+        return redirect(url_for("librarian.history", slug=slug), code=303)
+    except EditRefused as exc:
+        problems = "; ".join(m for ms in exc.validation.errors.values() for m in ms)
+        flash(f"That version cannot be restored as it is: {problems}")
+        return redirect(url_for("librarian.history", slug=slug), code=303)
+    flash(f"Restored the earlier version. {saved.indexed}")
+    return redirect(url_for("librarian.history", slug=slug), code=303)
+
+
+# Trash -----------------------------------------------------------------------------
+
+
+@bp.get("/trash")
+def trash():
+    return render_template("librarian/trash.html", items=workspace().editor.trash())
+
+
+@bp.post("/trash/<int:item_id>/restore")
+def untrash(item_id: int):
+    try:
+        saved = workspace().editor.restore_from_trash(item_id, who())
+    except NotFound:
+        abort(404, description="That article is no longer in the trash.")
+    except EditRefused as exc:
+        problems = "; ".join(m for ms in exc.validation.errors.values() for m in ms)
+        flash(f"Not restored: {problems}")
+        return redirect(url_for("librarian.trash"), code=303)
+    flash(f"Restored /article/{saved.slug}. {saved.indexed}")
+    return redirect(url_for("librarian.edit", slug=saved.slug), code=303)
+
+
+# Failed searches -------------------------------------------------------------------
+
+
+@bp.get("/searches")
+def searches():
+    return render_template(
+        "librarian/searches.html",
+        searches=workspace().failed_searches.top(200),
+        articles=workspace().editor.listing(),
+    )
+
+
+def _failed_query() -> str:
+    query = request.form.get("query", "")
+    if workspace().failed_searches.get(query) is None:
+        abort(404, description="That search is no longer in the list.")
+    return query
+
+
+def _target_slug() -> str:
+    slug = request.form.get("slug", "").strip()
+    if not SLUG_PATTERN.match(slug) or not workspace().editor.path(slug).exists():
+        flash("Choose the article that search should find.")
+        abort(redirect(url_for("librarian.searches"), code=303))
+    return slug
+
+
+@bp.post("/searches/name")
+def add_name():
+    query, slug = _failed_query(), _target_slug()
+    try:
+        saved = workspace().editor.add_name(
+            slug, query, who(), note=f"added “{query}” from searches that failed"
+        )
+    except (EditRefused, EditConflict) as exc:
+        flash(f"Not added: {exc}")
+        return redirect(url_for("librarian.searches"), code=303)
+    workspace().failed_searches.dismiss(query)
+    flash(f"“{query}” is now another name of /article/{slug}. {saved.indexed}")
+    return redirect(url_for("librarian.searches"), code=303)
+
+
+@bp.post("/searches/thesaurus")
+def add_to_thesaurus():
+    query, slug = _failed_query(), _target_slug()
+    draft, _ = workspace().editor.load(slug)
+    path = current_app.extensions["settings"].thesaurus_path
+    try:
+        add_leads_to(path, query, draft.title)
+    except (ThesaurusEditError, OSError) as exc:
+        flash(f"Not added to the thesaurus: {exc}")
+        return redirect(url_for("librarian.searches"), code=303)
+    workspace().audit.record(who(), "thesaurus entry added", slug, f"{query} → {draft.title}")
+    workspace().failed_searches.dismiss(query)
+    flash(f"Searching “{query}” now also searches “{draft.title}” (no reindex needed).")
+    return redirect(url_for("librarian.searches"), code=303)
+
+
+@bp.post("/searches/dismiss")
+def dismiss():
+    query = _failed_query()
+    workspace().failed_searches.dismiss(query)
+    workspace().audit.record(who(), "failed search dismissed", detail=query)
+    flash(f"Removed “{query}” from the list.")
+    return redirect(url_for("librarian.searches"), code=303)
+
+
+# Audit log and reindexing ----------------------------------------------------------
+
+
+@bp.get("/log")
+def audit_log():
+    return render_template("librarian/log.html", entries=workspace().audit.recent(500))
+
+
+@bp.get("/reindex")
+def reindex_page():
+    settings = current_app.extensions["settings"]
+    return render_template(
+        "librarian/reindex.html",
+        status=reindex_status(settings.index_dir),
+        running=writer_running(settings.index_dir),
+    )
+
+
+@bp.post("/reindex")
+def reindex():
+    settings = current_app.extensions["settings"]
+    if writer_running(settings.index_dir):
+        flash("A reindex or an update is running already; its progress is below.")
+        return redirect(url_for("librarian.reindex_page"), code=303)
+    command = [
+        sys.executable,
+        "-m",
+        "encyclopedia",
+        "--content-dir",
+        str(settings.content_dir),
+        "--index-dir",
+        str(settings.index_dir),
+        "reindex",
+        "--wait",
+        "0",
+        "--by",
+        who(),
+    ]
+    env = {**os.environ, "ENCYCLOPEDIA_INSTANCE_DIR": str(settings.instance_dir)}
+    output = open(settings.instance_dir / "reindex.log", "ab")  # noqa: SIM115 - child owns it
+    # Its own process: the build uses every core and outlives this request.
+    process = subprocess.Popen(  # nosec B603 - fixed argv, no shell
+        command, stdout=output, stderr=output, stdin=subprocess.DEVNULL, env=env
+    )
+    output.close()
+    threading.Thread(target=process.wait, daemon=True).start()  # reap it, no zombie
+    workspace().audit.record(who(), "reindex started")
+    flash("Reindex started. Searches keep using the current index until the new one is ready.")
+    return redirect(url_for("librarian.reindex_page"), code=303)
