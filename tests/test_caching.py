@@ -15,6 +15,8 @@ def test_article_pages_answer_conditional_gets_with_304(client):
     first = client.get("/article/kyphoplasty")
     assert first.status_code == 200 and first.headers["ETag"]
     assert first.headers["Last-Modified"]
+    # Kept, but revalidated on every view: a librarian's save shows on the next one.
+    assert "no-cache" in first.headers["Cache-Control"]
     again = client.get("/article/kyphoplasty", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304 and again.get_data() == b""
     other = client.get("/a-z/k", headers={"If-None-Match": first.headers["ETag"]})

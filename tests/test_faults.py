@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from encyclopedia import create_app
 from encyclopedia.cli import cli
 from encyclopedia.search import Library, rebuild
-from encyclopedia.search.publishing import BUILDS, current_build
+from encyclopedia.search.publishing import BUILDS, current_build, reindex_status
 
 
 def reindex_process(content: Path, index: Path, **kwargs) -> subprocess.Popen:
@@ -60,6 +60,8 @@ def test_reindex_killed_mid_way_leaves_the_site_serving(tmp_path: Path, medlinep
     os.kill(process.pid, signal.SIGKILL)
     process.wait(10)
     assert current_build(index) == served
+    # The dashboard says so, rather than showing a reindex "running" for ever.
+    assert reindex_status(index)["state"] == "stopped"
     response = client.get("/api/search?q=asthma")
     assert response.status_code == 200 and response.get_json()["results"][0]["slug"] == "asthma"
     result = CliRunner().invoke(

@@ -433,5 +433,8 @@ def test_full_reindex_from_the_dashboard_publishes_a_new_build(ann, desk):
     assert "Last reindex finished" in page and "by ann" in page
     assert library.version != before
     assert ann.get("/search?q=asthma").status_code == 200
+    # The command records its result in the audit log just after it publishes.
+    while time.monotonic() < deadline and "reindexed" not in ann.get("/librarian/log").text:
+        time.sleep(0.1)
     log = ann.get("/librarian/log").text
     assert "reindex started" in log and "reindexed" in log

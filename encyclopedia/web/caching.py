@@ -66,8 +66,10 @@ def index_page(render: Callable[[], str]) -> Response:
     response.set_etag(tag)
     if built:
         response.last_modified = built
+    # no-cache: a browser keeps the page but asks each time (a 304 costs almost nothing),
+    # so a librarian's save is visible on the very next view, never up to a minute later.
     response.cache_control.public = True
-    response.cache_control.max_age = 60
+    response.cache_control.no_cache = True
     return response
 
 

@@ -19,14 +19,22 @@ def home():
 
 @bp.get("/article/<slug>")
 def article(slug: str):
-    page = library().article(slug) if SLUG_PATTERN.match(slug) else None
-    if page is None:
-        moved = current_app.extensions["workspace"].editor.redirect(slug)
-        if moved:
-            # A renamed article: bookmarks and links elsewhere keep working.
-            return redirect(url_for("pages.article", slug=moved), code=301)
+    if not SLUG_PATTERN.match(slug):
         abort(404, description="There is no article at this address.")
-    return index_page(lambda: render_template("article.html", article=page))
+
+    def render() -> str:
+        # Looked up inside the render, after index_page has read the index version, so
+        # a page cached under a version is never older than that version.
+        page = library().article(slug)
+        if page is None:
+            moved = current_app.extensions["workspace"].editor.redirect(slug)
+            if moved:
+                # A renamed article: bookmarks and links elsewhere keep working.
+                abort(redirect(url_for("pages.article", slug=moved), code=301))
+            abort(404, description="There is no article at this address.")
+        return render_template("article.html", article=page)
+
+    return index_page(render)
 
 
 @bp.get("/a-z")

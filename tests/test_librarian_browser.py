@@ -1,0 +1,139 @@
+"""A librarian's session in headless chromium: sign in, create an article, find it in
+search and the A–Z, edit it, restore the earlier version, sign out; and axe-core on
+every librarian page, including the editor with errors and a preview."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser import serve
+from tests.conftest import PASSWORD
+from tests.test_accessibility import violations
+
+
+@pytest.fixture
+def site(desk):
+    with serve(desk) as url:
+        yield url
+
+
+@pytest.fixture
+def page(browser):
+    # bypass_csp only so axe can be injected; the site's own scripts run under its CSP.
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, bypass_csp=True)
+    yield context.new_page()
+    context.close()
+
+
+def sign_in(page: Page, site: str) -> None:
+    page.goto(site + "/librarian")
+    expect(page).to_have_url(re.compile(r"/librarian/login\?next="))
+    page.get_by_label("Name").fill("ann")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Articles", level=1)).to_be_visible()
+
+
+def test_a_librarian_creates_edits_restores_and_signs_out(page: Page, site: str):
+    sign_in(page, site)
+    page.get_by_role("link", name="New article").click()
+    page.get_by_label("Title").fill("Frozen shoulder")
+    page.get_by_label("Address (slug)").fill("frozen-shoulder")
+    page.get_by_label("Also called").fill("Adhesive capsulitis")
+    page.get_by_label("Related articles").fill("back-pain")
+    page.get_by_label("Text", exact=True).fill(
+        "Frozen shoulder makes the shoulder stiff and painful.\n\n## Symptoms\n\nStiffness."
+    )
+    page.get_by_role("button", name="Preview").click()
+    preview = page.get_by_role("region", name="Preview: the page as patients will see it")
+    expect(preview.get_by_role("heading", name="Frozen shoulder", level=1)).to_be_visible()
+    expect(preview.get_by_text("Also called: Adhesive capsulitis")).to_be_visible()
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".flash")).to_contain_text("The change is live")
+
+    # A patient finds it at once, in search and in the A–Z.
+    page.goto(site + "/search?q=adhesive+capsulitis")
+    expect(page.locator(".result h2 a").first).to_have_text("Frozen shoulder")
+    page.goto(site + "/a-z/a")
+    page.get_by_role("link", name="Frozen shoulder").first.click()
+    expect(page.get_by_role("heading", name="Frozen shoulder", level=1)).to_be_visible()
+
+    # Edit the title, then restore the first version from the history.
+    page.goto(site + "/librarian/edit/frozen-shoulder")
+    page.get_by_label("Title").fill("Frozen shoulder (adhesive capsulitis)")
+    page.get_by_label("What changed").fill("longer title")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".flash")).to_contain_text("Saved")
+    page.goto(site + "/article/frozen-shoulder")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Frozen shoulder (adhesive capsulitis)"
+    )
+    page.goto(site + "/librarian/history/frozen-shoulder")
+    expect(page.get_by_text("longer title")).to_be_visible()
+    page.get_by_role("button", name="Compare the chosen versions").click()
+    expect(page.locator("del").filter(has_text="title: Frozen shoulder")).to_be_visible()
+    page.go_back()
+    page.get_by_role("button", name="Restore version 1").click()
+    expect(page.locator(".flash")).to_contain_text("Restored the earlier version")
+    page.goto(site + "/article/frozen-shoulder")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Frozen shoulder")
+
+    # Sign out: the librarian pages are closed again.
+    page.goto(site + "/librarian")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator(".flash")).to_contain_text("You are signed out")
+    page.goto(site + "/librarian/edit/frozen-shoulder")
+    expect(page).to_have_url(re.compile(r"/librarian/login"))
+
+
+def test_errors_are_announced_and_linked_to_their_fields(page: Page, site: str):
+    sign_in(page, site)
+    page.goto(site + "/librarian/new")
+    page.get_by_label("Title").fill("Heart attack")
+    page.get_by_label("Address (slug)").fill("heart-attack-2")
+    page.get_by_role("button", name="Save").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Not saved")
+    alert.get_by_role("link", name="Title").click()
+    expect(page.get_by_label("Title")).to_be_focused()
+    expect(page.get_by_label("Title")).to_have_attribute("aria-invalid", "true")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/librarian/login",
+        "/librarian",
+        "/librarian/new",
+        "/librarian/edit/kyphoplasty",
+        "/librarian/history/kyphoplasty",
+        "/librarian/delete/kyphoplasty",
+        "/librarian/trash",
+        "/librarian/searches",
+        "/librarian/log",
+        "/librarian/reindex",
+    ],
+)
+def test_no_serious_accessibility_violations_on_librarian_pages(page: Page, site: str, path):
+    if path != "/librarian/login":
+        sign_in(page, site)
+    page.goto(site + "/search?q=zzqqxx")  # so the failed-searches table has a row
+    page.goto(site + path)
+    assert violations(page) == []
+
+
+def test_no_violations_in_the_editor_with_errors_and_a_preview(page: Page, site: str):
+    sign_in(page, site)
+    page.goto(site + "/librarian/edit/kyphoplasty")
+    page.get_by_label("Also called").fill("Balloon kyphoplasty\nHeart attack")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_text("is also a name of “Heart attack”")).to_be_visible()
+    assert violations(page) == []
+    page.get_by_label("Reviewed on").fill("")
+    page.get_by_label("Title").fill("")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert violations(page) == []
