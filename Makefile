@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint audit chromium bench relevance load screenshot clean
+.PHONY: run test lint audit chromium bench bench-editing relevance load screenshot clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -50,6 +50,10 @@ bench: $(STAMP)
 	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/run.py
+
+# A full reindex and editor saves on the MedlinePlus topics, timed as a librarian sees them.
+bench-editing: $(STAMP)
+	$(BIN)/python bench/editing.py
 
 relevance: $(STAMP)
 	$(BIN)/python bench/relevance.py

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask
 
 from encyclopedia.config import PROJECT_ROOT, Settings
+from encyclopedia.files import private_secret
 from encyclopedia.librarian import Workspace
 from encyclopedia.search import Library
 
@@ -22,7 +23,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.update(
-        SECRET_KEY=settings.secret_key,
+        SECRET_KEY=settings.secret_key or private_secret(settings.instance_dir / "secret_key"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         # Secure cookies when the site is served over HTTPS (set ENCYCLOPEDIA_HTTPS=1).

@@ -42,7 +42,9 @@ class Settings:
     max_query_length: int = 200
     page_size: int = 10
     max_page_size: int = 50
-    secret_key: str = "dev-only-not-secret"
+    # Empty means: use (or create once) instance/secret_key, random and private to this
+    # installation, shared by every worker. Sessions signed with a known key could be forged.
+    secret_key: str = ""
     https: bool = False
 
     @property

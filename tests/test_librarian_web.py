@@ -438,3 +438,14 @@ def test_full_reindex_from_the_dashboard_publishes_a_new_build(ann, desk):
         time.sleep(0.1)
     log = ann.get("/librarian/log").text
     assert "reindex started" in log and "reindexed" in log
+
+
+def test_dashboard_lists_files_with_problems_and_what_is_wrong(ann, desk):
+    content = desk.extensions["settings"].content_dir
+    (content / "broken.md").write_text("---\ntitle: [unclosed\n---\nText.\n")
+    path = content / "gallstones.md"
+    path.write_text(path.read_text().replace("related: [", "related: [no-such-thing, ", 1))
+    page = ann.get("/librarian?show=problems").text
+    assert "broken" in page and "not valid YAML" in page
+    assert "related article &#39;no-such-thing&#39; does not exist" in page
+    assert "Asthma" not in page

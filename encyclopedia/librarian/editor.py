@@ -22,9 +22,7 @@ from encyclopedia.articles import (
     SLUG_PATTERN,
     Article,
     ArticleError,
-    Folder,
     digest_of,
-    load_folder,
     parse_article,
     read_source,
 )
@@ -156,8 +154,8 @@ class Editor:
         self.audit = audit
         self.lock_path = lock_path
         self.publish_wait = publish_wait
-        self._folder_cache: tuple[object, Folder] | None = None
-        self._folder_guard = threading.Lock()
+        self._parsed: dict[str, tuple[tuple[int, int], Article | None, tuple[str, ...]]] = {}
+        self._parse_guard = threading.Lock()
 
     # Reading ----------------------------------------------------------------------
 
@@ -166,35 +164,61 @@ class Editor:
             raise NotFound(slug)
         return self.content_dir / f"{slug}.md"
 
-    def folder(self) -> Folder:
-        """All articles, re-read only when a file in the folder changed."""
-        try:
-            key = tuple(
-                sorted(
-                    (e.name, e.stat().st_mtime_ns, e.stat().st_size)
-                    for e in os.scandir(self.content_dir)
-                    if e.name.endswith(".md")
-                )
-            )
-        except FileNotFoundError:
-            key = ()
-        with self._folder_guard:
-            if self._folder_cache and self._folder_cache[0] == key:
-                return self._folder_cache[1]
-        folder = load_folder(self.content_dir)
-        with self._folder_guard:
-            self._folder_cache = (key, folder)
-        return folder
+    def articles(self) -> dict[str, Article]:
+        """Every readable article by slug. A file is parsed again only when its size or
+        modification time changed, so a save re-reads one file, not the whole folder."""
+        return {slug: article for slug, (article, _) in self._parse_all().items() if article}
+
+    def _parse_all(self) -> dict[str, tuple[Article | None, tuple[str, ...]]]:
+        seen: dict[str, tuple[int, int]] = {}
+        with contextlib.suppress(FileNotFoundError), os.scandir(self.content_dir) as entries:
+            for entry in entries:
+                if entry.name.endswith(".md") and SLUG_PATTERN.match(entry.name[:-3]):
+                    try:
+                        st = entry.stat()
+                    except FileNotFoundError:
+                        continue
+                    seen[entry.name[:-3]] = (st.st_mtime_ns, st.st_size)
+        with self._parse_guard:
+            known = dict(self._parsed)
+        for slug, key in seen.items():
+            if slug in known and known[slug][0] == key:
+                continue
+            path = self.content_dir / f"{slug}.md"
+            try:
+                text, _ = read_source(path)
+                article, problems = parse_article(text, path)
+                errors = tuple(p.message for p in problems if p.severity == "error")
+            except ArticleError as exc:
+                if not path.exists():
+                    continue
+                article, errors = None, tuple(p.message for p in exc.problems)
+            known[slug] = (key, article, errors)
+        known = {slug: value for slug, value in known.items() if slug in seen}
+        with self._parse_guard:
+            self._parsed = known
+        return {slug: (article, errors) for slug, (_, article, errors) in known.items()}
 
     def listing(self, today: dt.date | None = None) -> list[Listing]:
         """Every article file, with its review date and anything wrong with it."""
         today = today or dt.date.today()
-        folder = self.folder()
-        problems: dict[str, list[str]] = {}
-        for problem in folder.errors:
-            problems.setdefault(Path(problem.path).stem, []).append(problem.message)
+        parsed = self._parse_all()
+        titles: dict[str, list[str]] = {}
+        for slug, (article, _) in parsed.items():
+            if article:
+                titles.setdefault(fold(article.title), []).append(slug)
         rows = []
-        for slug, article in folder.articles.items():
+        for slug, (article, errors) in parsed.items():
+            if article is None:
+                rows.append(Listing(slug, slug, (slug,), None, None, True, errors))
+                continue
+            problems = list(errors)
+            twins = [s for s in titles[fold(article.title)] if s != slug]
+            if twins:
+                problems.append(f"the title is also the title of {', '.join(twins)}")
+            problems += [
+                f"related article {r!r} does not exist" for r in article.related if r not in parsed
+            ]
             overdue = article.reviewed is None or today - article.reviewed > OVERDUE_AFTER
             rows.append(
                 Listing(
@@ -204,12 +228,9 @@ class Editor:
                     article.reviewed,
                     article.reviewed_by,
                     overdue,
-                    tuple(problems.pop(slug, ())),
+                    tuple(problems),
                 )
             )
-        for slug, messages in problems.items():
-            if SLUG_PATTERN.match(slug) and (self.content_dir / f"{slug}.md").exists():
-                rows.append(Listing(slug, slug, (slug,), None, None, True, tuple(messages)))
         return sorted(rows, key=lambda row: sort_key(row.title))
 
     def load(self, slug: str) -> tuple[Draft, str]:
@@ -259,8 +280,7 @@ class Editor:
                 result.warn(where, message)
         # The checks against other articles use the form's fields, so they are shown
         # even when the file would not parse (a bad date must not hide a taken title).
-        folder = self.folder()
-        others = {s: a for s, a in folder.articles.items() if s not in (original, slug)}
+        others = {s: a for s, a in self.articles().items() if s not in (original, slug)}
         title = fold(draft.title)
         for other in others.values():
             if title and fold(other.title) == title:
@@ -428,7 +448,7 @@ class Editor:
         """Point (or, for a deletion, stop pointing) other articles' related lists at
         ``new``; each rewrite is a version in that article's history."""
         changed = []
-        for slug, article in self.folder().articles.items():
+        for slug, article in self.articles().items():
             if old not in article.related or slug == old:
                 continue
             text, digest = read_source(self.path(slug))

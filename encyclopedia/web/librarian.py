@@ -204,7 +204,7 @@ def delete(slug: str):
 
 
 def _related(editor, slug: str) -> tuple[str, ...]:
-    article = editor.folder().articles.get(slug)
+    article = editor.articles().get(slug)
     return article.related if article else ()
 
 
