@@ -373,3 +373,15 @@ def test_a_thesaurus_entry_is_appended_without_losing_comments(site):
     with pytest.raises(ThesaurusEditError, match="already"):
         add_leads_to(path, "Frozen  arm", "Asthma")
     assert path.read_text() == after
+
+
+def test_failed_search_counts_from_several_workers_add_up(tmp_path: Path):
+    settings = Settings.from_env(instance_dir=tmp_path)
+    first = Workspace.from_settings(settings).failed_searches
+    second = Workspace.from_settings(settings).failed_searches  # another worker's view
+    for _ in range(500):
+        first.record("sore tummy", "no results")
+        second.record("sore tummy", "no results")
+    second.record("tummy bug", "no results")
+    first.flush()
+    assert [(s.query, s.count) for s in second.top()] == [("sore tummy", 1000), ("tummy bug", 1)]

@@ -8,8 +8,12 @@ details (an email address, a phone or record number) are not kept at all.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import datetime as dt
 import re
+import threading
+import time
 from dataclasses import dataclass
 
 from encyclopedia.librarian.database import Database
@@ -40,23 +44,58 @@ def keepable(query: str) -> str | None:
 
 
 class FailedSearches:
-    def __init__(self, db: Database):
+    """Counts are gathered in memory and written at most every ``flush_every`` seconds (and
+    before any read, and at exit), so a busy search page does not queue on SQLite's
+    single writer: one transaction carries many searches."""
+
+    def __init__(self, db: Database, flush_every: float = 2.0):
         self.db = db
+        self.flush_every = flush_every
+        self._pending: dict[str, list] = {}
+        self._lock = threading.Lock()
+        self._last_flush = time.monotonic()
+        atexit.register(self._flush_quietly)
 
     def record(self, query: str, kind: str, corrected_to: str | None = None) -> None:
         text = keepable(query)
         if text is None:
             return
-        with self.db.write() as db:
-            db.execute(
-                "INSERT INTO failed_searches (query, kind, corrected_to, count, last_day) "
-                "VALUES (?, ?, ?, 1, ?) ON CONFLICT (query) DO UPDATE SET "
-                "count = count + 1, kind = excluded.kind, "
-                "corrected_to = excluded.corrected_to, last_day = excluded.last_day",
-                (text, kind, corrected_to, dt.date.today().isoformat()),
-            )
+        with self._lock:
+            entry = self._pending.setdefault(text, [kind, corrected_to, 0])
+            entry[0], entry[1], entry[2] = kind, corrected_to, entry[2] + 1
+            due = time.monotonic() - self._last_flush >= self.flush_every
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, {}
+            self._last_flush = time.monotonic()
+        if not pending:
+            return
+        today = dt.date.today().isoformat()
+        try:
+            with self.db.write() as db:
+                db.executemany(
+                    "INSERT INTO failed_searches (query, kind, corrected_to, count, last_day) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (query) DO UPDATE SET "
+                    "count = count + excluded.count, kind = excluded.kind, "
+                    "corrected_to = excluded.corrected_to, last_day = excluded.last_day",
+                    [(q, k, c, n, today) for q, (k, c, n) in pending.items()],
+                )
+        except BaseException:
+            with self._lock:  # keep the counts for the next attempt
+                for query, (kind, corrected, count) in pending.items():
+                    entry = self._pending.setdefault(query, [kind, corrected, 0])
+                    entry[2] += count
+            raise
+
+    def _flush_quietly(self) -> None:
+        with contextlib.suppress(Exception):
+            self.flush()
 
     def top(self, limit: int = 100) -> list[FailedSearch]:
+        self.flush()
         rows = self.db.read(
             "SELECT * FROM failed_searches ORDER BY count DESC, query LIMIT ?", (limit,)
         )
@@ -66,6 +105,7 @@ class FailedSearches:
         ]
 
     def get(self, query: str) -> FailedSearch | None:
+        self.flush()
         rows = self.db.read("SELECT * FROM failed_searches WHERE query = ?", (query,))
         if not rows:
             return None
@@ -73,5 +113,6 @@ class FailedSearches:
         return FailedSearch(r["query"], r["kind"], r["corrected_to"], r["count"], r["last_day"])
 
     def dismiss(self, query: str) -> bool:
+        self.flush()
         with self.db.write() as db:
             return db.execute("DELETE FROM failed_searches WHERE query = ?", (query,)).rowcount > 0
