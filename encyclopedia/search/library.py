@@ -28,6 +28,7 @@ from encyclopedia.articles import Article
 from encyclopedia.config import Settings
 from encyclopedia.normalize import fold, initial, sort_key
 from encyclopedia.search import snippets
+from encyclopedia.search.counting import Counter
 from encyclopedia.search.documents import CatalogEntry, file_digest, index_document
 from encyclopedia.search.publishing import (
     CATALOG,
@@ -186,6 +187,7 @@ class Snapshot:
             entry["slug"]: CatalogEntry.from_dict(entry) for entry in meta["articles"]
         }
         self._local = threading.local()
+        self.counter = Counter()
 
     def searcher(self) -> Searcher:
         searcher = getattr(self._local, "searcher", None)
@@ -458,15 +460,17 @@ class Library:
         if plan.is_empty:
             return Results(cleaned, 0, page, size, (), None, plan.did_you_mean)
         searcher = snapshot.searcher()
-        results = searcher.search(build_query(plan), limit=page * size, terms=True)
-        snippets.prepare(results)
+        query = build_query(plan)
+        # Only the page shown is scored; the total is counted without scoring.
+        results = searcher.search(query, limit=page * size)
+        words = [text for field, text in query.iter_all_terms() if field == "body"]
         hits = [
-            self._hit(hit, plan, snapshot, results)
+            self._hit(hit, plan, snapshot, words)
             for hit in results[(page - 1) * size : page * size]
         ]
         return Results(
             cleaned,
-            len(results),
+            snapshot.counter.count(query, searcher),
             page,
             size,
             tuple(hits),
@@ -474,7 +478,7 @@ class Library:
             plan.did_you_mean,
         )
 
-    def _hit(self, hit: Any, plan: QueryPlan, snapshot: Snapshot, results: Any) -> Hit:
+    def _hit(self, hit: Any, plan: QueryPlan, snapshot: Snapshot, words: list[str]) -> Hit:
         slug = hit["slug"]
         entry = snapshot.catalog.get(slug)
         names = snapshot.name_keys_of.get(slug, frozenset())
@@ -488,7 +492,13 @@ class Library:
             snippet = snippets.section_snippet(section, plan.all_terms)
             url = f"/article/{slug}#{section['anchor']}"
         else:
-            snippet = snippets.body_snippet(hit)
+            snippet = snippets.body_snippet(
+                hit.searcher.reader(),
+                hit.docnum,
+                hit["body"],
+                words,
+                hit["page"]["summary_text"],
+            )
             url = f"/article/{slug}"
         return Hit(
             slug=slug,

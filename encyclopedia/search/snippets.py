@@ -12,10 +12,12 @@ import html
 from typing import Any
 
 from whoosh import highlight
+from whoosh.reading import TermNotFound
 
 from encyclopedia.search.schema import text_analyzer
 
 SNIPPET_CHARS = 320
+SNIPPET_SCAN_CHARS = 32_768  # Whoosh's own highlighter looks no further into a body
 _SENTENCE_ENDS = (". ", "! ", "? ", "\n")
 
 
@@ -80,13 +82,6 @@ FORMATTER = highlight.HtmlFormatter(tagname="mark", between=" … ")
 SCORER = EarlySentenceScorer()
 
 
-def prepare(results: Any) -> None:
-    """Set up a Whoosh result set to make snippets the way this module does."""
-    results.fragmenter = FRAGMENTER
-    results.formatter = FORMATTER
-    results.scorer = SCORER
-
-
 def shortened(text: str, limit: int = 220) -> str:
     """Escaped text cut at a word boundary: the fallback when no word can be highlighted."""
     if len(text) > limit:
@@ -94,9 +89,36 @@ def shortened(text: str, limit: int = 220) -> str:
     return html.escape(text)
 
 
-def body_snippet(hit: Any) -> str:
-    """Highlighted sentences of the body; the summary when the match was in a name."""
-    return hit.highlights("body", top=2) or shortened(hit["page"]["summary_text"])
+def body_snippet(reader: Any, docnum: int, text: str, words: list[str], fallback: str) -> str:
+    """Highlighted sentences of the body, from the character offsets stored in the
+    postings of the query's words for this one article (the same work Whoosh's
+    highlighter does, without asking the search to record matched terms for every
+    matching article). The summary when no word matched the body."""
+    tokens: dict[int, highlight.Token] = {}
+    for word in words:
+        try:
+            postings = reader.postings("body", word)
+        except TermNotFound:
+            continue
+        postings.skip_to(docnum)
+        if not postings.is_active() or postings.id() != docnum:
+            continue
+        for pos, start, end in postings.value_as("characters"):
+            if SNIPPET_SCAN_CHARS and end > SNIPPET_SCAN_CHARS:
+                break
+            known = tokens.get(start)
+            if known is None or end > known.endchar:
+                tokens[start] = highlight.Token(
+                    text=word, pos=pos, startchar=start, endchar=end, matched=True
+                )
+    if tokens:
+        ordered = [tokens[start] for start in sorted(tokens)]
+        fragments = FRAGMENTER.fragment_matches(text, ordered)
+        fragments = highlight.top_fragments(fragments, 2, SCORER, highlight.FIRST, 1)
+        found = FORMATTER(text, fragments)
+        if found:
+            return found
+    return shortened(fallback)
 
 
 def section_snippet(section: dict[str, str], terms: frozenset[str]) -> str:
