@@ -463,11 +463,10 @@ class Library:
         query = build_query(plan)
         # Only the page shown is scored; the total is counted without scoring.
         results = searcher.search(query, limit=page * size)
-        words = [text for field, text in query.iter_all_terms() if field == "body"]
-        hits = [
-            self._hit(hit, plan, snapshot, words)
-            for hit in results[(page - 1) * size : page * size]
-        ]
+        shown = results[(page - 1) * size : page * size]
+        words = list(dict.fromkeys(t for f, t in query.iter_all_terms() if f == "body"))
+        tokens = snippets.body_tokens(searcher.reader(), [hit.docnum for hit in shown], words)
+        hits = [self._hit(hit, plan, snapshot, tokens[hit.docnum]) for hit in shown]
         return Results(
             cleaned,
             snapshot.counter.count(query, searcher),
@@ -478,7 +477,7 @@ class Library:
             plan.did_you_mean,
         )
 
-    def _hit(self, hit: Any, plan: QueryPlan, snapshot: Snapshot, words: list[str]) -> Hit:
+    def _hit(self, hit: Any, plan: QueryPlan, snapshot: Snapshot, tokens: list[Any]) -> Hit:
         slug = hit["slug"]
         entry = snapshot.catalog.get(slug)
         names = snapshot.name_keys_of.get(slug, frozenset())
@@ -492,13 +491,7 @@ class Library:
             snippet = snippets.section_snippet(section, plan.all_terms)
             url = f"/article/{slug}#{section['anchor']}"
         else:
-            snippet = snippets.body_snippet(
-                hit.searcher.reader(),
-                hit.docnum,
-                hit["body"],
-                words,
-                hit["page"]["summary_text"],
-            )
+            snippet = snippets.body_snippet(hit["body"], tokens, hit["page"]["summary_text"])
             url = f"/article/{slug}"
         return Hit(
             slug=slug,

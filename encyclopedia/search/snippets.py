@@ -89,31 +89,43 @@ def shortened(text: str, limit: int = 220) -> str:
     return html.escape(text)
 
 
-def body_snippet(reader: Any, docnum: int, text: str, words: list[str], fallback: str) -> str:
-    """Highlighted sentences of the body, from the character offsets stored in the
-    postings of the query's words for this one article (the same work Whoosh's
-    highlighter does, without asking the search to record matched terms for every
-    matching article). The summary when no word matched the body."""
-    tokens: dict[int, highlight.Token] = {}
+def body_tokens(reader: Any, docnums: list[int], words: list[str]) -> dict[int, list[Any]]:
+    """For each of ``docnums``, the matched words as tokens with their character offsets,
+    read from the postings of the body field: one pass per word, moving forward through
+    the documents in order (the same data Whoosh's highlighter uses, without making the
+    search record matched terms for every matching article)."""
+    found: dict[int, dict[int, highlight.Token]] = {docnum: {} for docnum in docnums}
+    ordered = sorted(found)
     for word in words:
         try:
             postings = reader.postings("body", word)
         except TermNotFound:
             continue
-        postings.skip_to(docnum)
-        if not postings.is_active() or postings.id() != docnum:
-            continue
-        for pos, start, end in postings.value_as("characters"):
-            if SNIPPET_SCAN_CHARS and end > SNIPPET_SCAN_CHARS:
+        for docnum in ordered:
+            if not postings.is_active():
                 break
-            known = tokens.get(start)
-            if known is None or end > known.endchar:
-                tokens[start] = highlight.Token(
-                    text=word, pos=pos, startchar=start, endchar=end, matched=True
-                )
+            if postings.id() < docnum:
+                postings.skip_to(docnum)
+                if not postings.is_active():
+                    break
+            if postings.id() != docnum:
+                continue
+            tokens = found[docnum]
+            for pos, start, end in postings.value_as("characters"):
+                if end > SNIPPET_SCAN_CHARS:
+                    break
+                known = tokens.get(start)
+                if known is None or end > known.endchar:
+                    tokens[start] = highlight.Token(
+                        text=word, pos=pos, startchar=start, endchar=end, matched=True
+                    )
+    return {docnum: [tokens[s] for s in sorted(tokens)] for docnum, tokens in found.items()}
+
+
+def body_snippet(text: str, tokens: list[Any], fallback: str) -> str:
+    """Highlighted sentences of the body; the summary when no word matched the body."""
     if tokens:
-        ordered = [tokens[start] for start in sorted(tokens)]
-        fragments = FRAGMENTER.fragment_matches(text, ordered)
+        fragments = FRAGMENTER.fragment_matches(text, tokens)
         fragments = highlight.top_fragments(fragments, 2, SCORER, highlight.FIRST, 1)
         found = FORMATTER(text, fragments)
         if found:
