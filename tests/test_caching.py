@@ -57,3 +57,26 @@ def test_search_results_are_cached_per_index_version(library):
     first = library.search("osteoporosis treatment")
     assert library.search("osteoporosis treatment") is first
     assert library.search_uncached("osteoporosis treatment") == first
+
+
+def test_the_page_cache_is_bounded_by_size():
+    from encyclopedia.web.caching import PageCache
+
+    cache = PageCache(max_bytes=10_000)
+    for number in range(100):
+        cache.get_or_render("v1", f"/page/{number}", lambda n=number: f"{n:04d}" * 250)
+    assert cache.bytes <= 10_000 and len(cache.pages) == 10
+    assert "/page/99" in cache.pages and "/page/0" not in cache.pages
+    cache.get_or_render("v2", "/page/1", lambda: "new")
+    assert list(cache.pages) == ["/page/1"] and cache.bytes == 3
+
+
+def test_a_thesaurus_change_reaches_a_cached_results_page(tmp_path: Path, content: Path):
+    write_article(content, "asthma", "title: Asthma", "Airways narrow: wheezing.\n")
+    write_article(content, "gout", "title: Gout", "A kind of arthritis.\n")
+    index = tmp_path / "index"
+    rebuild(content, index)
+    client = create_app({"content_dir": content, "index_dir": index}).test_client()
+    assert "Gout" not in client.get("/search?q=podagra").text
+    (content / "thesaurus.yaml").write_text("leads_to:\n  podagra: [gout]\n")
+    assert "/article/gout" in client.get("/search?q=podagra").text

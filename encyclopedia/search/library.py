@@ -381,6 +381,12 @@ class Library:
         return self.snapshot().version
 
     @property
+    def search_version(self) -> str:
+        """What search results depend on: the published index and the thesaurus (which
+        changes without a reindex). A cache of results pages is keyed on it."""
+        return f"{self.snapshot().version}/{self.thesaurus.get().version}"
+
+    @property
     def built(self) -> dt.datetime | None:
         """When the served build was made: the Last-Modified of pages that depend on it."""
         try:

@@ -21,14 +21,17 @@ from flask import Flask, Response, current_app, make_response, request
 from encyclopedia.web import library
 
 YEAR = 365 * 24 * 3600
-PAGE_CACHE_SIZE = 4096
+# Bounded by size, not count: at 50,000 articles a count bound let article pages
+# (tens of kilobytes each) grow a worker past its memory budget.
+PAGE_CACHE_BYTES = 24 * 1024 * 1024
 
 
 class PageCache:
     """Rendered pages for the current index version; emptied when the version changes."""
 
-    def __init__(self, size: int = PAGE_CACHE_SIZE):
-        self.size = size
+    def __init__(self, max_bytes: int = PAGE_CACHE_BYTES):
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self.version: str | None = None
         self.pages: OrderedDict[str, str] = OrderedDict()
         self.lock = threading.Lock()
@@ -37,6 +40,7 @@ class PageCache:
         with self.lock:
             if version != self.version:
                 self.pages.clear()
+                self.bytes = 0
                 self.version = version
             page = self.pages.get(key)
             if page is not None:
@@ -44,10 +48,12 @@ class PageCache:
                 return page
         page = render()
         with self.lock:
-            if version == self.version:
+            if version == self.version and key not in self.pages:
                 self.pages[key] = page
-                if len(self.pages) > self.size:
-                    self.pages.popitem(last=False)
+                self.bytes += len(page)
+                while self.bytes > self.max_bytes and self.pages:
+                    _, dropped = self.pages.popitem(last=False)
+                    self.bytes -= len(dropped)
         return page
 
 
@@ -75,6 +81,9 @@ def index_page(render: Callable[[], str]) -> Response:
 
 def init_app(app: Flask) -> None:
     app.extensions["page_cache"] = PageCache()
+    # Results pages: kept per index and thesaurus version, apart from the index pages so
+    # the two version keys never empty each other's cache.
+    app.extensions["search_page_cache"] = PageCache(max_bytes=PAGE_CACHE_BYTES // 2)
     static = Path(app.static_folder or "")
     hashes: dict[str, str] = {}
 

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 
 from encyclopedia.search import Results
 from encyclopedia.web import library
+from encyclopedia.web.caching import PageCache
 
 log = logging.getLogger(__name__)
 
@@ -17,13 +18,22 @@ bp = Blueprint("search", __name__)
 
 @bp.get("/search")
 def results():
+    # Read before searching, so a page is never cached under a newer version than its results.
+    version = library().search_version
     query = library().clean(request.args.get("q", ""))
     exact = request.args.get("exact") == "1"
     page, size = library().parse_page(request.args.get("page"))
     found = library().search(query, page, size, exact=exact) if query.strip() else None
     if found is not None and page == 1:
         _tally(found)
-    return render_template("search.html", results=found, query=query, exact=exact)
+    # The page depends only on the URL and what search_version covers, so it is rendered
+    # once per version and URL (a popular search in a news spike is rendered once).
+    cache: PageCache = current_app.extensions["search_page_cache"]
+    return cache.get_or_render(
+        version,
+        request.full_path,
+        lambda: render_template("search.html", results=found, query=query, exact=exact),
+    )
 
 
 @bp.get("/api/suggest")
