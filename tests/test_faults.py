@@ -40,6 +40,19 @@ def reindex_process(content: Path, index: Path, **kwargs) -> subprocess.Popen:
     )
 
 
+def children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
 def serving(index: Path, content: Path):
     return create_app({"index_dir": index, "content_dir": content}).test_client()
 
@@ -57,8 +70,15 @@ def test_reindex_killed_mid_way_leaves_the_site_serving(tmp_path: Path, medlinep
     while len(list((index / BUILDS).iterdir())) < 2 and time.monotonic() < deadline:
         time.sleep(0.02)
     time.sleep(0.5)
+    workers = children(process.pid)
+    assert workers, "the reindex should be rendering in worker processes by now"
     os.kill(process.pid, signal.SIGKILL)
     process.wait(10)
+    # Its rendering workers end with it rather than lingering as orphans.
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
     assert current_build(index) == served
     # The dashboard says so, rather than showing a reindex "running" for ever.
     assert reindex_status(index)["state"] == "stopped"

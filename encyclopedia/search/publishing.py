@@ -18,12 +18,14 @@ exactly one writer: the process that created it.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime as dt
 import fcntl
 import json
 import multiprocessing
 import os
 import shutil
+import signal
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -152,6 +154,18 @@ def _remove_stale_builds(index_dir: Path, keep: set[Path]) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
+def _die_with_parent() -> None:
+    """A rendering worker ends when the reindex that started it does, even under kill -9,
+    instead of lingering as an orphan (Linux prctl PR_SET_PDEATHSIG; elsewhere a no-op)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the call took effect
+        os._exit(1)
+
+
 def _documents(articles: list[Article], processes: int) -> Iterator[dict]:
     """Index documents in order. With more than one process, Markdown is rendered in a
     pool while this process writes, which is how a reindex uses every core."""
@@ -159,7 +173,7 @@ def _documents(articles: list[Article], processes: int) -> Iterator[dict]:
         yield from map(index_document, articles)
         return
     context = multiprocessing.get_context("spawn")  # no fork of a threaded web process
-    with ProcessPoolExecutor(processes, mp_context=context) as pool:
+    with ProcessPoolExecutor(processes, mp_context=context, initializer=_die_with_parent) as pool:
         yield from pool.map(index_document, articles, chunksize=32)
 
 
