@@ -172,3 +172,32 @@ def test_text_from_articles_is_escaped_in_snippets(content: Path, tmp_path: Path
     rebuild(content, tmp_path / "index")
     hit = Library(tmp_path / "index").search("cement summary").hits[0]
     assert "<script" not in hit.snippet and "<img" not in hit.snippet
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "heart attack",
+        "tummy ache",
+        "hart attak",
+        '"blood sugar" diet',
+        "what is the treatment for high blood pressure",
+        "bp",
+        "zzqqxx",
+        "type 2 diabetes in children",
+    ],
+)
+def test_the_total_is_the_number_of_articles_whoosh_would_score(library: Library, query: str):
+    """The total is counted without scoring; it must equal what scoring everything finds."""
+    from encyclopedia.search.library import _planner
+    from encyclopedia.search.query import build_query
+
+    snapshot = library.snapshot()
+    plan = _planner(snapshot, library.thesaurus.get()).plan(library.clean(query))
+    if plan.is_empty:
+        assert library.search_uncached(query).total == 0
+        return
+    searcher = snapshot.searcher()
+    scored = len(searcher.search(build_query(plan), limit=None))
+    assert snapshot.counter.count(build_query(plan), searcher) == scored
+    assert library.search_uncached(query).total == scored
