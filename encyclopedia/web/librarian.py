@@ -26,7 +26,7 @@ from encyclopedia.articles import SLUG_PATTERN
 from encyclopedia.librarian import EditConflict, EditRefused, NotFound, Workspace
 from encyclopedia.librarian.editor import Validation, diff
 from encyclopedia.librarian.thesaurus_edit import ThesaurusEditError, add_leads_to
-from encyclopedia.normalize import fold
+from encyclopedia.normalize import fold, sort_key
 from encyclopedia.search import IndexUnavailable
 from encyclopedia.search.publishing import reindex_status, writer_running
 from encyclopedia.web import library
@@ -188,7 +188,10 @@ def delete(slug: str):
     except NotFound:
         abort(404, description="There is no article at this address.")
     if request.method == "GET":
-        linked = [r for r in editor.listing() if slug in _related(editor, r.slug)]
+        linked = sorted(
+            (a for a in editor.articles().values() if slug in a.related),
+            key=lambda a: sort_key(a.title),
+        )
         return render_template(
             "librarian/delete.html", draft=current, slug=slug, base=digest, linked=linked
         )
@@ -201,11 +204,6 @@ def delete(slug: str):
         return redirect(url_for("librarian.edit", slug=slug), code=303)
     flash(f"“{current.title}” is in the trash. {saved.indexed}")
     return redirect(url_for("librarian.trash"), code=303)
-
-
-def _related(editor, slug: str) -> tuple[str, ...]:
-    article = editor.articles().get(slug)
-    return article.related if article else ()
 
 
 # History ---------------------------------------------------------------------------
