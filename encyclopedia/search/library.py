@@ -28,7 +28,6 @@ from encyclopedia.articles import Article
 from encyclopedia.config import Settings
 from encyclopedia.normalize import fold, initial, sort_key
 from encyclopedia.search import snippets
-from encyclopedia.search.counting import Counter
 from encyclopedia.search.documents import CatalogEntry, file_digest, index_document
 from encyclopedia.search.publishing import (
     CATALOG,
@@ -37,6 +36,7 @@ from encyclopedia.search.publishing import (
     writer_running,
 )
 from encyclopedia.search.query import WEIGHTING, Planner, QueryPlan, build_query, clean_query
+from encyclopedia.search.ranking import SHARED_CACHE, Ranker
 from encyclopedia.search.schema import STOP_WORDS, analyze, name_key, word_key
 from encyclopedia.search.spelling import Corrector
 from encyclopedia.search.suggestions import Suggestion, SuggestionIndex
@@ -187,7 +187,7 @@ class Snapshot:
             entry["slug"]: CatalogEntry.from_dict(entry) for entry in meta["articles"]
         }
         self._local = threading.local()
-        self.counter = Counter()
+        self.ranker = Ranker(WEIGHTING, SHARED_CACHE)
 
     def searcher(self) -> Searcher:
         searcher = getattr(self._local, "searcher", None)
@@ -254,7 +254,11 @@ class Snapshot:
     @cached_property
     def name_keys_of(self) -> dict[str, frozenset[str]]:
         """Each article's name keys, to tell which boost found a hit."""
-        return {slug: frozenset(map(name_key, entry.names)) for slug, entry in self.catalog.items()}
+        keys: dict[str, set[str]] = {}
+        for key, named in self.names_by_key.items():
+            for _, entry in named:
+                keys.setdefault(entry.slug, set()).add(key)
+        return {slug: frozenset(found) for slug, found in keys.items()}
 
     @cached_property
     def suggestions(self) -> SuggestionIndex:
@@ -467,15 +471,19 @@ class Library:
             return Results(cleaned, 0, page, size, (), None, plan.did_you_mean)
         searcher = snapshot.searcher()
         query = build_query(plan)
-        # Only the page shown is scored; the total is counted without scoring.
-        results = searcher.search(query, limit=page * size)
-        shown = results[(page - 1) * size : page * size]
+        # Scored with numpy over whole posting lists (ranking.py): Whoosh's ranking,
+        # without Whoosh's per-document matcher walk.
+        ranked = snapshot.ranker.rank(query, searcher, page * size)
+        shown = ranked.docnums[(page - 1) * size : page * size]
         words = list(dict.fromkeys(t for f, t in query.iter_all_terms() if f == "body"))
-        tokens = snippets.body_tokens(searcher.reader(), [hit.docnum for hit in shown], words)
-        hits = [self._hit(hit, plan, snapshot, tokens[hit.docnum]) for hit in shown]
+        tokens = snippets.body_tokens(searcher.reader(), shown, words)
+        hits = [
+            self._hit(searcher.stored_fields(docnum), plan, snapshot, tokens[docnum])
+            for docnum in shown
+        ]
         return Results(
             cleaned,
-            snapshot.counter.count(query, searcher),
+            ranked.total,
             page,
             size,
             tuple(hits),
@@ -483,7 +491,7 @@ class Library:
             plan.did_you_mean,
         )
 
-    def _hit(self, hit: Any, plan: QueryPlan, snapshot: Snapshot, tokens: list[Any]) -> Hit:
+    def _hit(self, hit: dict, plan: QueryPlan, snapshot: Snapshot, tokens: list[Any]) -> Hit:
         slug = hit["slug"]
         entry = snapshot.catalog.get(slug)
         names = snapshot.name_keys_of.get(slug, frozenset())

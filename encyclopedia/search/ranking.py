@@ -1,0 +1,364 @@
+"""Ranking a query with whole posting lists at once, in numpy, from Whoosh's own index.
+
+Whoosh scores a query by walking its posting lists one document at a time through a tree
+of Python matcher objects. At 4,000 articles that made "high blood pressure" take 32 ms in
+plain Whoosh and put the 95th percentile at 28 ms, twice the target, however the query
+was planned. Here each term's postings are read from the same index once, kept as arrays,
+and every document is scored at once with the same BM25F formula and the same statistics
+(idf, average field length, the one-byte field lengths Whoosh stores), so the ranking is
+Whoosh's: tests hold the top results, their scores and the count equal to what
+``Searcher.search`` returns on real indexes.
+
+Arrays are cached per segment. A Whoosh segment never changes once written (deletions
+are kept beside it), so after an incremental update only the new, small segment is read;
+the rest of the cache still holds. The cache is bounded by bytes.
+
+Query types the planner does not build are scored by Whoosh's matchers, document by
+document, so any query gives the right answer, only slower.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.matching import wrappers
+from whoosh.reading import IndexReader, TermNotFound
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
+
+CACHE_BYTES = 96 * 2**20
+POSITION_BITS = 24  # a document's positions fit in 24 bits: 16 million words
+
+# Whoosh keeps each field length as one byte; this is the length each byte stands for.
+# A zero byte means "no length": Whoosh's scorer then uses 1.
+_LENGTH_OF_BYTE = np.array([byte_to_length(b) or 1 for b in range(256)], dtype=np.float64)
+_LENGTH_OF_BYTE[0] = 1.0
+
+
+@dataclass(frozen=True)
+class Postings:
+    """One term's postings in one segment."""
+
+    docs: np.ndarray  # segment-local document numbers, ascending
+    tf: np.ndarray  # the term's weight (frequency) in each
+    lengths: np.ndarray  # the field's length in each, as Whoosh stores it
+
+    @property
+    def nbytes(self) -> int:
+        return self.docs.nbytes + self.tf.nbytes + self.lengths.nbytes
+
+
+@dataclass(frozen=True)
+class Leaf:
+    reader: IndexReader
+    offset: int
+    key: str  # the segment's id: what the cache is keyed by
+
+
+@dataclass
+class Scored:
+    """Which documents a query matches, and their scores (zero where unmatched)."""
+
+    matched: np.ndarray
+    score: np.ndarray
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """The top documents of one query and how many it matches in all."""
+
+    docnums: list[int]
+    scores: list[float]
+    total: int
+
+
+class PostingCache:
+    """Posting arrays per segment, field and term; shared by every thread and snapshot."""
+
+    def __init__(self, max_bytes: int = CACHE_BYTES):
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[tuple, Any] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def _get(self, key: tuple, load: Callable[[], Any], size: Callable[[Any], int]) -> Any:
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        value = load()  # outside the lock: two threads may both load; both get the same
+        with self._lock:
+            if key not in self._entries:
+                self._entries[key] = value
+                self._bytes += size(value)
+                while self._bytes > self.max_bytes and len(self._entries) > 1:
+                    _, dropped = self._entries.popitem(last=False)
+                    self._bytes -= size(dropped)
+        return value
+
+    @property
+    def bytes(self) -> int:
+        return self._bytes
+
+    def lengths(self, leaf: Leaf, field: str) -> np.ndarray:
+        return self._get(("len", leaf.key, field), lambda: _lengths(leaf.reader, field), _nbytes)
+
+    def postings(self, leaf: Leaf, field: str, text: str) -> Postings | None:
+        def load() -> Postings | None:
+            matcher = _matcher(leaf.reader, field, text)
+            if matcher is None:
+                return None
+            docs: list[int] = []
+            tf: list[float] = []
+            for ids, weights, _ in _blocks(matcher, values=False):
+                docs.extend(ids)
+                tf.extend(weights)
+            found = np.array(docs, dtype=np.int64)
+            return Postings(found, np.array(tf, dtype=np.float64), self.lengths(leaf, field)[found])
+
+        return self._get(("post", leaf.key, field, text), load, _nbytes)
+
+    def positions(self, leaf: Leaf, field: str, text: str) -> np.ndarray | None:
+        """Every occurrence of the term as one sorted number: document, then position."""
+
+        def load() -> np.ndarray | None:
+            matcher = _matcher(leaf.reader, field, text)
+            if matcher is None:
+                return None
+            decode = matcher.format.decoder("positions")
+            keys: list[int] = []
+            for ids, _, values in _blocks(matcher, values=True):
+                for docnum, value in zip(ids, values, strict=True):
+                    base = docnum << POSITION_BITS
+                    keys.extend(base + p for p in decode(value))
+            return np.array(sorted(keys), dtype=np.int64)
+
+        return self._get(("pos", leaf.key, field, text), load, _nbytes)
+
+
+SHARED_CACHE = PostingCache()  # keyed by segment ids, which are unique to each segment
+
+
+def _nbytes(value: Any) -> int:
+    return 64 if value is None else value.nbytes
+
+
+def _matcher(reader: IndexReader, field: str, text: str):
+    try:
+        matcher = reader.postings(field, text)
+    except TermNotFound:
+        return None
+    # Deleted documents are taken out afterwards, per published version (see Ranker.live),
+    # so that the arrays of a segment hold whichever deletions come later.
+    while isinstance(matcher, wrappers.FilterMatcher):
+        matcher = matcher.child
+    return matcher
+
+
+def _blocks(matcher, values: bool):
+    """A term's postings a block at a time (ids, weights, encoded values).
+
+    Whoosh's own leaf matcher decodes postings in blocks of up to 128; reading the blocks
+    directly is about five times faster than asking for each posting through the matcher
+    interface, which matters for the first search of a common word at 50,000 articles.
+    Any other matcher is read posting by posting.
+    """
+    if not all(hasattr(matcher, a) for a in ("_read_ids", "_read_weights", "_next_block")):
+        while matcher.is_active():
+            yield [matcher.id()], [matcher.weight()], [matcher.value()] if values else None
+            matcher.next()
+        return
+    while matcher.is_active():
+        matcher._read_ids()
+        matcher._read_weights()
+        if values:
+            matcher._read_values()
+        yield matcher._ids, matcher._weights, matcher._values if values else None
+        matcher._next_block()
+
+
+def _lengths(reader: IndexReader, field: str) -> np.ndarray:
+    count = reader.doc_count_all()
+    try:
+        column = reader._perdoc._cached_reader(f"_{field}_len", _lengths_column())
+        raw = column._dbfile.get(column._basepos, column._count) if column is not None else b""
+        found = np.zeros(count, dtype=np.uint8)
+        found[: len(raw)] = np.frombuffer(raw, dtype=np.uint8)[:count]
+        return _LENGTH_OF_BYTE[found]
+    except AttributeError:  # another codec: ask document by document
+        return np.array(
+            [reader.doc_field_length(d, field, 1) for d in range(count)], dtype=np.float64
+        )
+
+
+def _lengths_column():
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+
+    return LENGTHS_COLUMN
+
+
+class Ranker:
+    """Ranks queries on one published version of the index."""
+
+    def __init__(self, weighting: BM25F, cache: PostingCache):
+        self.weighting = weighting
+        self.cache = cache
+
+    def leaves(self, searcher: Searcher) -> list[Leaf]:
+        return [
+            Leaf(reader, offset, reader.segment().segment_id())
+            for reader, offset in searcher.reader().leaf_readers()
+        ]
+
+    def live(self, searcher: Searcher) -> np.ndarray:
+        """Which document numbers are not deleted, for this searcher's own reader.
+
+        Worked out per search, not per published version: each thread's searcher may
+        have opened a later generation of the same build (an incremental update), and
+        it costs microseconds.
+        """
+        live = np.ones(searcher.doc_count_all(), dtype=bool)
+        for reader, offset in searcher.reader().leaf_readers():
+            if not reader.has_deletions():
+                continue
+            deleted = getattr(reader, "deleted_docs_set", None)
+            if deleted is None:
+                kept = set(reader.all_doc_ids())
+                deleted = [d for d in range(reader.doc_count_all()) if d not in kept]
+            live[np.fromiter(deleted, dtype=np.int64) + offset] = False
+        return live
+
+    def rank(self, query: wq.Query, searcher: Searcher, limit: int) -> Ranked:
+        """The top ``limit`` documents, best first, ties in document order as in Whoosh."""
+        run = _Run(self, searcher)
+        scored = run.score(query)
+        matched = scored.matched & self.live(searcher)
+        candidates = np.flatnonzero(matched)
+        scores = scored.score[candidates]
+        if len(candidates) > limit:
+            # Everything scoring at least the limit-th best, ties included, then sorted.
+            threshold = np.partition(scores, len(scores) - limit)[len(scores) - limit]
+            keep = scores >= threshold
+            candidates, scores = candidates[keep], scores[keep]
+        order = np.lexsort((candidates, -scores))[:limit]
+        return Ranked(
+            [int(d) for d in candidates[order]],
+            [float(s) for s in scores[order]],
+            int(np.count_nonzero(matched)),
+        )
+
+
+class _Run:
+    """One query's scoring: Whoosh's matcher semantics, over all documents at once."""
+
+    def __init__(self, ranker: Ranker, searcher: Searcher):
+        self.ranker = ranker
+        self.cache = ranker.cache
+        self.searcher = searcher
+        self.size = searcher.doc_count_all()
+        self.leaves = ranker.leaves(searcher)
+
+    def empty(self) -> Scored:
+        return Scored(np.zeros(self.size, dtype=bool), np.zeros(self.size))
+
+    def score(self, query: wq.Query) -> Scored:
+        if query is wq.NullQuery:
+            return self.empty()
+        kind = type(query)
+        if kind is wq.Term:
+            return self.term(query.fieldname, query.text, query.boost)
+        if kind is wq.Or and (query.scale or query.minmatch):
+            return self.by_whoosh(query)
+        if kind in (wq.Or, wq.And):
+            subs = query.subqueries
+            if not subs:
+                return self.empty()
+            if len(subs) == 1:  # Whoosh ignores the boost of a one-part Or/And
+                return self.score(subs[0])
+            parts = [self.score(sub) for sub in subs]
+            if kind is wq.Or:
+                matched = np.logical_or.reduce([p.matched for p in parts])
+                score = _total(parts)
+            else:
+                matched = np.logical_and.reduce([p.matched for p in parts])
+                score = np.where(matched, _total(parts), 0.0)
+            if query.boost != 1.0:
+                score = score * query.boost
+            return Scored(matched, score)
+        if kind is wq.AndMaybe:
+            required, optional = self.score(query.a), self.score(query.b)
+            extra = np.where(required.matched & optional.matched, optional.score, 0.0)
+            return Scored(required.matched, np.where(required.matched, required.score + extra, 0.0))
+        if kind is wq.Phrase and query.slop == 1:
+            return self.phrase(query.fieldname, list(query.words), query.boost)
+        return self.by_whoosh(query)
+
+    def term(self, field: str, text: str, boost: float = 1.0) -> Scored:
+        found = self.empty()
+        if (field, text) not in self.searcher.reader():
+            return found
+        weighting = self.ranker.weighting
+        idf = self.searcher.idf(field, text)
+        average = self.searcher.avg_field_length(field) or 1
+        b = weighting._field_B.get(field, weighting.B)
+        k1 = weighting.K1
+        for leaf in self.leaves:
+            postings = self.cache.postings(leaf, field, text)
+            if postings is None or not len(postings.docs):
+                continue
+            tf = postings.tf
+            # whoosh.scoring.bm25, term for term, so the floating-point result is the same.
+            score = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * postings.lengths / average)))
+            if boost != 1.0:
+                score = score * boost
+            docs = postings.docs + leaf.offset
+            found.matched[docs] = True
+            found.score[docs] = score
+        return found
+
+    def phrase(self, field: str, words: list[str], boost: float) -> Scored:
+        reader = self.searcher.reader()
+        if not words or any((field, w) not in reader for w in words):
+            return self.empty()
+        matched = np.zeros(self.size, dtype=bool)
+        for leaf in self.leaves:
+            keys = self.cache.positions(leaf, field, words[0])
+            for number, word in enumerate(words[1:], start=1):
+                if keys is None or not len(keys):
+                    break
+                following = self.cache.positions(leaf, field, word)
+                if following is None:
+                    keys = None
+                    break
+                keys = np.intersect1d(keys, following - number, assume_unique=True)
+            if keys is not None and len(keys):
+                matched[np.unique(keys >> POSITION_BITS) + leaf.offset] = True
+        # Whoosh scores a phrase as the sum of its words' scores, boosted.
+        score = np.where(matched, _total([self.term(field, w) for w in words]), 0.0)
+        if boost != 1.0:
+            score = score * boost
+        return Scored(matched, score)
+
+    def by_whoosh(self, query: wq.Query) -> Scored:
+        found = self.empty()
+        matcher = query.matcher(self.searcher)
+        while matcher.is_active():
+            docnum = matcher.id()
+            found.matched[docnum] = True
+            found.score[docnum] = matcher.score()
+            matcher.next()
+        return found
+
+
+def _total(parts: list[Scored]) -> np.ndarray:
+    total = parts[0].score.copy()
+    for part in parts[1:]:
+        total += part.score
+    return total
