@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from encyclopedia.rendering import render_article
 from encyclopedia.search.schema import name_key
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CatalogEntry:
     """What the A–Z, suggestions and related links need to know of an article, kept in memory."""
 
@@ -28,9 +29,11 @@ class CatalogEntry:
             slug=data["slug"],
             title=data["title"],
             also_called=tuple(data.get("also_called", ())),
-            kind=data.get("kind"),
+            kind=_shared(data.get("kind")),
             digest=data.get("digest", ""),
-            headings=tuple(data.get("headings", ())),
+            # The same few headings ("Causes", "Symptoms") recur in every article: one
+            # string each, not one per article (24 MB at 50,000 articles).
+            headings=tuple(map(sys.intern, data.get("headings", ()))),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,6 +45,10 @@ class CatalogEntry:
     @property
     def names(self) -> tuple[str, ...]:
         return (self.title, *self.also_called)
+
+
+def _shared(text: str | None) -> str | None:
+    return sys.intern(text) if text else text
 
 
 def file_digest(path: Path) -> str:

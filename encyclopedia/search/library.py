@@ -111,7 +111,7 @@ class Results:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SiteMapEntry:
     """One line of the A–Z: a name, the articles it is the title of, and those it points to."""
 
@@ -224,41 +224,36 @@ class Snapshot:
 
     @cached_property
     def site_map(self) -> dict[str, list[SiteMapEntry]]:
-        grouped: dict[str, dict[str, Any]] = {}
+        # name, articles titled so, articles also called so: lists, not dicts, because at
+        # 50,000 articles there are 90,000 of them and the worker must stay small.
+        grouped: dict[str, list[Any]] = {}
         for entry in self.catalog.values():
             for position, name in enumerate(entry.names):
                 key = fold(name)
                 if not key:
                     continue
-                slot = grouped.setdefault(key, {"name": name, "articles": [], "see": []})
+                slot = grouped.get(key)
+                if slot is None:
+                    slot = grouped[key] = [name, [], []]
                 if position == 0:
-                    slot["name"] = name  # a title's own spelling wins
-                    slot["articles"].append(entry)
+                    slot[0] = name  # a title's own spelling wins
+                    slot[1].append(entry)
                 else:
-                    slot["see"].append(entry)
+                    slot[2].append(entry)
         letters: dict[str, list[SiteMapEntry]] = {letter: [] for letter in LETTERS}
-        for slot in grouped.values():
-            titles = tuple(sorted(slot["articles"], key=lambda e: sort_key(e.title)))
+        for name, articles, others in grouped.values():
+            titles = tuple(sorted(articles, key=lambda e: sort_key(e.title)))
             see = tuple(
                 sorted(
-                    {e.slug: e for e in slot["see"] if e not in titles}.values(),
+                    {e.slug: e for e in others if e not in titles}.values(),
                     key=lambda e: sort_key(e.title),
                 )
             )
-            letter = initial(slot["name"])
-            letters[letter].append(SiteMapEntry(slot["name"], letter, titles, see))
+            letter = initial(name)
+            letters[letter].append(SiteMapEntry(name, letter, titles, see))
         for entries in letters.values():
             entries.sort(key=lambda e: sort_key(e.name))
         return letters
-
-    @cached_property
-    def name_keys_of(self) -> dict[str, frozenset[str]]:
-        """Each article's name keys, to tell which boost found a hit."""
-        keys: dict[str, set[str]] = {}
-        for key, named in self.names_by_key.items():
-            for _, entry in named:
-                keys.setdefault(entry.slug, set()).add(key)
-        return {slug: frozenset(found) for slug, found in keys.items()}
 
     @cached_property
     def suggestions(self) -> SuggestionIndex:
@@ -494,7 +489,8 @@ class Library:
     def _hit(self, hit: dict, plan: QueryPlan, snapshot: Snapshot, tokens: list[Any]) -> Hit:
         slug = hit["slug"]
         entry = snapshot.catalog.get(slug)
-        names = snapshot.name_keys_of.get(slug, frozenset())
+        # A handful of names per hit: worked out here, not kept for 50,000 articles.
+        names = {name_key(n) for n in entry.names} if entry else set()
         # Boosts come strongest first: the first one naming this article says why it
         # was found (the name it matched, and any translation that led there).
         strongest = next((b for b in plan.boosts if b.key in names), None)
