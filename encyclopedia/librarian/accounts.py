@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -31,9 +32,14 @@ class Accounts:
         self.db = db
         # argon2id with the library's current defaults (RFC 9106 low-memory profile).
         self.hasher = hasher or PasswordHasher()
-        # Verifying against this when a name is unknown makes a wrong name take as long as
-        # a wrong password, so timing does not reveal which names exist.
-        self._decoy = self.hasher.hash("decoy password that matches nothing")
+
+    @cached_property
+    def _decoy(self) -> str:
+        """Verifying against this when a name is unknown makes a wrong name take as long
+        as a wrong password, so timing does not reveal which names exist. Made on first
+        use: hashing takes 64 MB for a moment, which a worker that only serves patients
+        should never pay."""
+        return self.hasher.hash("decoy password that matches nothing")
 
     @staticmethod
     def check_name(name: str) -> str:
