@@ -15,7 +15,6 @@ import logging
 import os
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -26,6 +25,7 @@ from whoosh.searching import Searcher
 
 from encyclopedia.articles import Article
 from encyclopedia.config import Settings
+from encyclopedia.lru import LRUCache
 from encyclopedia.normalize import fold, initial, sort_key
 from encyclopedia.search import snippets
 from encyclopedia.search.documents import CatalogEntry, file_digest, index_document
@@ -317,8 +317,7 @@ class Library:
         self.damage: str | None = None  # why the published build could not be served
         # Results per (index version, thesaurus version, query, page, size, exact): a
         # spike of identical searches costs one search per publication.
-        self._results: OrderedDict[tuple, Results] = OrderedDict()
-        self._results_lock = threading.Lock()
+        self._results: LRUCache[Results] = LRUCache(RESULT_CACHE_SIZE)
         self._digests: dict[str, tuple[int, int, str]] = {}
 
     @classmethod
@@ -429,17 +428,9 @@ class Library:
         snapshot = self.snapshot()
         thesaurus = self.thesaurus.get()
         key = (snapshot.version, thesaurus.version, cleaned, page, size, exact)
-        with self._results_lock:
-            cached = self._results.get(key)
-            if cached is not None:
-                self._results.move_to_end(key)
-                return cached
-        found = self._search(snapshot, thesaurus, cleaned, page, size, exact)
-        with self._results_lock:
-            self._results[key] = found
-            if len(self._results) > RESULT_CACHE_SIZE:
-                self._results.popitem(last=False)
-        return found
+        return self._results.get_or_load(
+            key, lambda: self._search(snapshot, thesaurus, cleaned, page, size, exact)
+        )
 
     def search_uncached(
         self, text: str, page: int = 1, page_size: int | None = None, *, exact: bool = False

@@ -19,27 +19,27 @@ document, so any query gives the right answer, only slower.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.matching import wrappers
 from whoosh.reading import IndexReader, TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from encyclopedia.lru import LRUCache
+
 CACHE_BYTES = 96 * 2**20
 POSITION_BITS = 24  # a document's positions fit in 24 bits: 16 million words
 
 # Whoosh keeps each field length as one byte; this is the length each byte stands for.
 # A zero byte means "no length": Whoosh's scorer then uses 1.
-_LENGTH_OF_BYTE = np.array([byte_to_length(b) or 1 for b in range(256)], dtype=np.float64)
-_LENGTH_OF_BYTE[0] = 1.0
+_LENGTH_OF_BYTE = np.array([byte_to_length(b) if b else 1 for b in range(256)], dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -79,36 +79,28 @@ class Ranked:
     total: int
 
 
+def _nbytes(value: Any) -> int:
+    return 64 if value is None else value.nbytes
+
+
 class PostingCache:
     """Posting arrays per segment, field and term; shared by every thread and snapshot."""
 
     def __init__(self, max_bytes: int = CACHE_BYTES):
-        self.max_bytes = max_bytes
-        self._entries: OrderedDict[tuple, Any] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
+        self._arrays: LRUCache[Any] = LRUCache(max_bytes, size=_nbytes)
 
-    def _get(self, key: tuple, load: Callable[[], Any], size: Callable[[Any], int]) -> Any:
-        with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(key)
-                return self._entries[key]
-        value = load()  # outside the lock: two threads may both load; both get the same
-        with self._lock:
-            if key not in self._entries:
-                self._entries[key] = value
-                self._bytes += size(value)
-                while self._bytes > self.max_bytes and len(self._entries) > 1:
-                    _, dropped = self._entries.popitem(last=False)
-                    self._bytes -= size(dropped)
-        return value
+    def _get(self, key: tuple, load: Callable[[], Any]) -> Any:
+        return self._arrays.get_or_load(key, load)
 
     @property
     def bytes(self) -> int:
-        return self._bytes
+        return self._arrays.size
+
+    def __len__(self) -> int:
+        return len(self._arrays)
 
     def lengths(self, leaf: Leaf, field: str) -> np.ndarray:
-        return self._get(("len", leaf.key, field), lambda: _lengths(leaf.reader, field), _nbytes)
+        return self._get(("len", leaf.key, field), lambda: _lengths(leaf.reader, field))
 
     def postings(self, leaf: Leaf, field: str, text: str) -> Postings | None:
         def load() -> Postings | None:
@@ -123,7 +115,7 @@ class PostingCache:
             found = np.array(docs, dtype=np.int64)
             return Postings(found, np.array(tf, dtype=np.float64), self.lengths(leaf, field)[found])
 
-        return self._get(("post", leaf.key, field, text), load, _nbytes)
+        return self._get(("post", leaf.key, field, text), load)
 
     def positions(self, leaf: Leaf, field: str, text: str) -> np.ndarray | None:
         """Every occurrence of the term as one sorted number: document, then position."""
@@ -140,14 +132,10 @@ class PostingCache:
                     keys.extend(base + p for p in decode(value))
             return np.array(sorted(keys), dtype=np.int64)
 
-        return self._get(("pos", leaf.key, field, text), load, _nbytes)
+        return self._get(("pos", leaf.key, field, text), load)
 
 
 SHARED_CACHE = PostingCache()  # keyed by segment ids, which are unique to each segment
-
-
-def _nbytes(value: Any) -> int:
-    return 64 if value is None else value.nbytes
 
 
 def _matcher(reader: IndexReader, field: str, text: str):
@@ -187,7 +175,7 @@ def _blocks(matcher, values: bool):
 def _lengths(reader: IndexReader, field: str) -> np.ndarray:
     count = reader.doc_count_all()
     try:
-        column = reader._perdoc._cached_reader(f"_{field}_len", _lengths_column())
+        column = reader._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
         raw = column._dbfile.get(column._basepos, column._count) if column is not None else b""
         found = np.zeros(count, dtype=np.uint8)
         found[: len(raw)] = np.frombuffer(raw, dtype=np.uint8)[:count]
@@ -196,12 +184,6 @@ def _lengths(reader: IndexReader, field: str) -> np.ndarray:
         return np.array(
             [reader.doc_field_length(d, field, 1) for d in range(count)], dtype=np.float64
         )
-
-
-def _lengths_column():
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-
-    return LENGTHS_COLUMN
 
 
 class Ranker:

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask, Response, current_app, make_response, request
 
+from encyclopedia.lru import LRUCache
 from encyclopedia.web import library
 
 YEAR = 365 * 24 * 3600
@@ -31,30 +31,23 @@ class PageCache:
 
     def __init__(self, max_bytes: int = PAGE_CACHE_BYTES):
         self.max_bytes = max_bytes
-        self.bytes = 0
         self.version: str | None = None
-        self.pages: OrderedDict[str, str] = OrderedDict()
+        self.pages: LRUCache[str] = LRUCache(max_bytes, size=len)
         self.lock = threading.Lock()
+
+    @property
+    def bytes(self) -> int:
+        return self.pages.size
 
     def get_or_render(self, version: str, key: str, render: Callable[[], str]) -> str:
         with self.lock:
             if version != self.version:
-                self.pages.clear()
-                self.bytes = 0
+                # A fresh cache, not a cleared one: a page of the old version still
+                # rendering lands in the old cache, which nothing reads any more.
+                self.pages = LRUCache(self.max_bytes, size=len)
                 self.version = version
-            page = self.pages.get(key)
-            if page is not None:
-                self.pages.move_to_end(key)
-                return page
-        page = render()
-        with self.lock:
-            if version == self.version and key not in self.pages:
-                self.pages[key] = page
-                self.bytes += len(page)
-                while self.bytes > self.max_bytes and self.pages:
-                    _, dropped = self.pages.popitem(last=False)
-                    self.bytes -= len(dropped)
-        return page
+            pages = self.pages
+        return pages.get_or_load(key, render)
 
 
 def index_page(render: Callable[[], str]) -> Response:

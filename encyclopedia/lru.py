@@ -1,0 +1,57 @@
+"""One least-recently-used cache, bounded by a total size, for every in-memory cache.
+
+Rendered pages, search results and posting arrays all need the same thing: keep what
+was used last, drop the oldest past a budget, be safe between a worker's threads, and
+never hold the lock while the value is computed (a slow search must not stall the
+others). Each cache says what "size" means for its values: bytes, or 1 for a count.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
+from typing import Generic, TypeVar
+
+V = TypeVar("V")
+
+
+class LRUCache(Generic[V]):
+    def __init__(self, max_size: int, size: Callable[[V], int] = lambda _: 1):
+        self.max_size = max_size
+        self._size_of = size
+        self._values: OrderedDict[Hashable, V] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get_or_load(self, key: Hashable, load: Callable[[], V]) -> V:
+        """The cached value, or ``load()``'s, kept. Two threads missing the same key at
+        once may both load it; the first one stored is kept, both are returned."""
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        value = load()
+        with self._lock:
+            if key not in self._values:
+                self._values[key] = value
+                self._size += self._size_of(value)
+                # A value over the whole budget on its own is returned but not kept.
+                while self._size > self.max_size and self._values:
+                    _, dropped = self._values.popitem(last=False)
+                    self._size -= self._size_of(dropped)
+        return value
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._values
+
+    def __iter__(self) -> Iterator[Hashable]:
+        with self._lock:
+            return iter(list(self._values))
