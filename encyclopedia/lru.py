@@ -32,15 +32,28 @@ class LRUCache(Generic[V]):
                 self._values.move_to_end(key)
                 return self._values[key]
         value = load()
-        with self._lock:
-            if key not in self._values:
-                self._values[key] = value
-                self._size += self._size_of(value)
-                # A value over the whole budget on its own is returned but not kept.
-                while self._size > self.max_size and self._values:
-                    _, dropped = self._values.popitem(last=False)
-                    self._size -= self._size_of(dropped)
+        self.put(key, value)
         return value
+
+    def get(self, key: Hashable) -> V | None:
+        with self._lock:
+            value = self._values.get(key)
+            if value is not None:
+                self._values.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: V) -> None:
+        """Keep ``value`` unless ``key`` is already kept (the first value stored wins)."""
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return
+            self._values[key] = value
+            self._size += self._size_of(value)
+            # A value over the whole budget on its own is not kept.
+            while self._size > self.max_size and self._values:
+                _, dropped = self._values.popitem(last=False)
+                self._size -= self._size_of(dropped)
 
     @property
     def size(self) -> int:

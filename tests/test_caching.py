@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 from pathlib import Path
 
@@ -51,6 +52,53 @@ def test_static_files_are_fingerprinted_and_cached_for_a_year(client):
 def test_responses_are_compressed_when_asked(client):
     response = client.get("/article/kyphoplasty", headers={"Accept-Encoding": "gzip"})
     assert response.headers.get("Content-Encoding") == "gzip"
+
+
+def test_a_cached_page_is_compressed_once_and_decompresses_to_the_page(
+    tmp_path: Path, content: Path
+):
+    write_article(content, "asthma", "title: Asthma", "Airways narrow: wheezing.\n" * 40)
+    index = tmp_path / "index"
+    rebuild(content, index)
+    app = create_app({"content_dir": content, "index_dir": index})
+    client = app.test_client()
+    kept = app.extensions["compress"].cache.bodies
+    plain = client.get("/article/asthma").get_data()
+    gzipped = [client.get("/article/asthma", headers={"Accept-Encoding": "gzip"}) for _ in "ab"]
+    assert all(r.headers["Content-Encoding"] == "gzip" for r in gzipped)
+    assert gzip.decompress(gzipped[0].get_data()) == plain
+    assert gzipped[0].get_data() == gzipped[1].get_data() and len(kept) == 1
+    brotli = client.get("/search?q=wheezing", headers={"Accept-Encoding": "br"})
+    assert brotli.headers["Content-Encoding"] == "br" and len(kept) == 2
+
+    # The compressed ETag still answers a conditional GET.
+    tag = gzipped[0].headers["ETag"]
+    assert tag.endswith(':gzip"')
+    again = client.get("/article/asthma", headers={"Accept-Encoding": "gzip", "If-None-Match": tag})
+    assert again.status_code == 304
+
+    # An update publishes a new version: the page is compressed afresh, not served stale.
+    write_article(content, "asthma", "title: Asthma", "Airways swell: coughing.\n" * 40)
+    update_article(content, index, "asthma")
+    fresh = client.get("/article/asthma", headers={"Accept-Encoding": "gzip"})
+    assert b"coughing" in gzip.decompress(fresh.get_data())
+
+
+def test_only_cached_pages_keep_their_compressed_bodies(tmp_path: Path, content: Path):
+    for number in range(10):
+        write_article(content, f"wheeze-{number}", f"title: Wheeze {number}", "Wheezing.\n" * 40)
+    index = tmp_path / "index"
+    rebuild(content, index)
+    app = create_app({"content_dir": content, "index_dir": index})
+    client = app.test_client()
+    gzip_only = {"Accept-Encoding": "gzip"}
+    for url in ("/api/search?q=wheezing", "/librarian/login"):
+        response = client.get(url, headers=gzip_only)
+        assert response.headers["Content-Encoding"] == "gzip", url
+        assert gzip.decompress(response.get_data())
+    missing = client.get("/article/no-such-thing", headers=gzip_only)
+    assert missing.status_code == 404 and "Content-Encoding" not in missing.headers
+    assert len(app.extensions["compress"].cache.bodies) == 0
 
 
 def test_search_results_are_cached_per_index_version(library):

@@ -21,7 +21,6 @@ def wants_json() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    from flask_compress import Compress
     from flask_wtf.csrf import CSRFError
 
     from encyclopedia.web import auth, caching, health, librarian, pages, search, security
@@ -33,7 +32,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(librarian.bp)
     security.init_app(app)
     caching.init_app(app)
-    Compress(app)
 
     @app.context_processor
     def search_box() -> dict[str, str]:

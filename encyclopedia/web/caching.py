@@ -6,6 +6,10 @@ proxy revalidates with one conditional request and gets a 304 until a reindex or
 update publishes something new. The rendered HTML is also kept in memory per index
 version, so a popular article is rendered once per publication, not once per visit.
 Static files are linked with a content hash (?v=...) and cached for a year.
+
+A cached page is also compressed once per encoding, not once per request: Flask-Compress
+keeps the compressed body in :class:`CompressedPages` under the page's key. Compressing
+had been 0.25 ms of the 0.66 ms a cached results page cost in process, the largest part.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from flask import Flask, Response, current_app, make_response, request
+from flask import Flask, Request, Response, current_app, g, make_response, request
+from flask_compress import Compress
 
 from encyclopedia.lru import LRUCache
 from encyclopedia.web import library
@@ -23,14 +28,17 @@ from encyclopedia.web import library
 YEAR = 365 * 24 * 3600
 # Bounded by size, not count: at 50,000 articles a count bound let article pages
 # (tens of kilobytes each) grow a worker past its memory budget.
-PAGE_CACHE_BYTES = 24 * 1024 * 1024
+PAGE_CACHE_BYTES = 20 * 1024 * 1024
+# Compressed bodies are a fifth to a quarter of the HTML they come from.
+COMPRESSED_BYTES = 6 * 1024 * 1024
 
 
 class PageCache:
     """Rendered pages for the current index version; emptied when the version changes."""
 
-    def __init__(self, max_bytes: int = PAGE_CACHE_BYTES):
+    def __init__(self, max_bytes: int = PAGE_CACHE_BYTES, name: str = "pages"):
         self.max_bytes = max_bytes
+        self.name = name
         self.version: str | None = None
         self.pages: LRUCache[str] = LRUCache(max_bytes, size=len)
         self.lock = threading.Lock()
@@ -49,6 +57,40 @@ class PageCache:
             pages = self.pages
         return pages.get_or_load(key, render)
 
+    def page(self, version: str, key: str, render: Callable[[], str]) -> str:
+        """:meth:`get_or_render`, in a request: its compressed body is kept too."""
+        html = self.get_or_render(version, key, render)
+        g.compressed_page = f"{self.name}\0{version}\0{key}"
+        return html
+
+
+class CompressedPages:
+    """Flask-Compress's cache: the compressed bodies of pages from a :class:`PageCache`.
+
+    Flask-Compress asks for ``"<encoding>;<key>"`` for every response it compresses; the
+    key comes from :func:`compressed_page_key`, which is empty unless the view served a
+    cached page. Everything else (the API, librarian pages, errors) is compressed afresh
+    and never kept.
+    """
+
+    def __init__(self, max_bytes: int = COMPRESSED_BYTES):
+        self.bodies: LRUCache[bytes] = LRUCache(max_bytes, size=len)
+
+    def get(self, key: str) -> bytes | None:
+        return self.bodies.get(key) if _names_a_page(key) else None
+
+    def set(self, key: str, value: bytes) -> None:
+        if _names_a_page(key):
+            self.bodies.put(key, value)
+
+
+def _names_a_page(key: str) -> bool:
+    return bool(key.partition(";")[2])
+
+
+def compressed_page_key(request: Request) -> str:
+    return g.get("compressed_page", "")
+
 
 def index_page(render: Callable[[], str]) -> Response:
     """A page that changes only when the index does: 304 when unchanged, cached when not."""
@@ -61,7 +103,7 @@ def index_page(render: Callable[[], str]) -> Response:
         response = Response(status=304)
     else:
         cache: PageCache = current_app.extensions["page_cache"]
-        response = make_response(cache.get_or_render(snapshot_version, request.full_path, render))
+        response = make_response(cache.page(snapshot_version, request.full_path, render))
     response.set_etag(tag)
     if built:
         response.last_modified = built
@@ -76,7 +118,10 @@ def init_app(app: Flask) -> None:
     app.extensions["page_cache"] = PageCache()
     # Results pages: kept per index and thesaurus version, apart from the index pages so
     # the two version keys never empty each other's cache.
-    app.extensions["search_page_cache"] = PageCache(max_bytes=PAGE_CACHE_BYTES // 2)
+    app.extensions["search_page_cache"] = PageCache(max_bytes=PAGE_CACHE_BYTES // 2, name="search")
+    app.config.setdefault("COMPRESS_CACHE_BACKEND", CompressedPages)
+    app.config.setdefault("COMPRESS_CACHE_KEY", compressed_page_key)
+    app.extensions["compress"] = Compress(app)
     static = Path(app.static_folder or "")
     hashes: dict[str, str] = {}
 

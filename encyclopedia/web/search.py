@@ -29,7 +29,7 @@ def results():
     # The page depends only on the URL and what search_version covers, so it is rendered
     # once per version and URL (a popular search in a news spike is rendered once).
     cache: PageCache = current_app.extensions["search_page_cache"]
-    return cache.get_or_render(
+    return cache.page(
         version,
         request.full_path,
         lambda: render_template("search.html", results=found, query=query, exact=exact),
