@@ -52,6 +52,8 @@ def test_static_files_are_fingerprinted_and_cached_for_a_year(client):
 def test_responses_are_compressed_when_asked(client):
     response = client.get("/article/kyphoplasty", headers={"Accept-Encoding": "gzip"})
     assert response.headers.get("Content-Encoding") == "gzip"
+    # The same page for everyone: shared caches keep one copy per encoding, not per cookie.
+    assert response.headers["Vary"] == "Accept-Encoding" and "Set-Cookie" not in response.headers
 
 
 def test_a_cached_page_is_compressed_once_and_decompresses_to_the_page(

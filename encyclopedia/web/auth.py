@@ -16,6 +16,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
@@ -33,6 +34,31 @@ class User(UserMixin):
     def __init__(self, name: str):
         self.id = name
         self.name = name
+
+
+class SignedCookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, skipped for a request that has no session cookie
+    and leaves it empty: every patient's request, since only librarians sign in. Flask
+    would build a signer for each one and read the cookie settings to save an empty
+    session."""
+
+    def open_session(self, app, request):
+        if self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response) -> None:
+        # Flask-Login looks into every session for its remember flag, which made Flask
+        # add "Vary: Cookie" to every public page, telling shared caches to keep a copy
+        # per cookie of pages that are the same for everyone. An empty session that
+        # came without a cookie has nothing to save and nothing to delete.
+        if (
+            not session
+            and not session.modified
+            and self.get_cookie_name(app) not in request.cookies
+        ):
+            return
+        super().save_session(app, session, response)
 
 
 def workspace() -> Workspace:
@@ -58,6 +84,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("REMEMBER_COOKIE_SECURE", settings.https)
     app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("PERMANENT_SESSION_LIFETIME", 8 * 3600)
+    app.session_interface = SignedCookieSessions()
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -67,6 +94,13 @@ def init_app(app: Flask) -> None:
     # One limiter per app, so two apps (two tests) never share a count.
     limiter = Limiter(key_func=get_remote_address, app=app)
     app.extensions["login_limiter"] = limiter
+
+    @limiter.request_filter
+    def not_signing_in() -> bool:
+        # Only sign-in is limited. Said first, so every other request (a search, an
+        # article) skips the limiter's per-request lookup of limits for its endpoint.
+        return request.endpoint != "auth.login"
+
     app.view_functions["auth.login"] = limiter.limit(
         lambda: settings.login_limit,
         methods=["POST"],
