@@ -52,6 +52,10 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response: Response) -> Response:
-        for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
+        # One pass over what the view set, not a case-insensitive search (and a KeyError
+        # raised and caught inside Werkzeug) per header: this runs on every response.
+        present = {name.lower() for name, _ in response.headers}
+        response.headers.extend(
+            [(name, value) for name, value in HEADERS.items() if name.lower() not in present]
+        )
         return response
