@@ -130,3 +130,16 @@ def test_a_thesaurus_change_reaches_a_cached_results_page(tmp_path: Path, conten
     assert "Gout" not in client.get("/search?q=podagra").text
     (content / "thesaurus.yaml").write_text("leads_to:\n  podagra: [gout]\n")
     assert "/article/gout" in client.get("/search?q=podagra").text
+
+
+def test_warming_builds_what_a_first_request_would(shipped_index: tuple[Path, Path]):
+    from encyclopedia.search import Library
+
+    content, index = shipped_index
+    library = Library(index, thesaurus=content / "thesaurus.yaml")
+    library.warm()
+    snapshot = library.snapshot()
+    built = vars(snapshot)
+    assert {"names_by_key", "site_map", "suggestions", "folded_names", "_corrector"} <= set(built)
+    # Warming changes nothing a patient sees.
+    assert library.search("kyphoplasty").hits[0].slug == "kyphoplasty"
