@@ -143,3 +143,19 @@ def test_warming_builds_what_a_first_request_would(shipped_index: tuple[Path, Pa
     assert {"names_by_key", "site_map", "suggestions", "folded_names", "_corrector"} <= set(built)
     # Warming changes nothing a patient sees.
     assert library.search("kyphoplasty").hits[0].slug == "kyphoplasty"
+
+
+def test_suggestions_are_kept_per_index_version(tmp_path: Path, content: Path):
+    from encyclopedia.search import Library
+
+    write_article(content, "asthma", "title: Asthma", "Airways narrow.\n")
+    index = tmp_path / "index"
+    rebuild(content, index)
+    library = Library(index)
+    first = library.suggest("ast")
+    assert [s.title for s in first] == ["Asthma"]
+    first.clear()  # the caller's list is its own: the kept one is untouched
+    assert [s.title for s in library.suggest("ast")] == ["Asthma"]
+    write_article(content, "astigmatism", "title: Astigmatism", "Blurred sight.\n")
+    update_article(content, index, "astigmatism")
+    assert [s.title for s in library.suggest("ast")] == ["Asthma", "Astigmatism"]

@@ -318,6 +318,9 @@ class Library:
         # Results per (index version, thesaurus version, query, page, size, exact): a
         # spike of identical searches costs one search per publication.
         self._results: LRUCache[Results] = LRUCache(RESULT_CACHE_SIZE)
+        # Suggestions per (index version, typed text, limit): asked for at every keystroke,
+        # and most patients type the same first letters.
+        self._suggestions: LRUCache[list[Suggestion]] = LRUCache(RESULT_CACHE_SIZE)
         self._digests: dict[str, tuple[int, int, str]] = {}
 
     @classmethod
@@ -538,7 +541,11 @@ class Library:
     def suggest(self, text: str, limit: int = 10) -> list[Suggestion]:
         """Names that start with, or closely match, what has been typed so far."""
         cleaned = clean_query(text or "", self.max_query_length)
-        return self.snapshot().suggestions.suggest(cleaned, limit)
+        snapshot = self.snapshot()
+        kept = self._suggestions.get_or_load(
+            (snapshot.version, cleaned, limit), lambda: snapshot.suggestions.suggest(cleaned, limit)
+        )
+        return list(kept)  # the caller's own list: the kept one is shared
 
     def letters(self) -> dict[str, int]:
         """Each A–Z section with how many entries it has."""
