@@ -159,3 +159,4 @@ def test_suggestions_are_kept_per_index_version(tmp_path: Path, content: Path):
     write_article(content, "astigmatism", "title: Astigmatism", "Blurred sight.\n")
     update_article(content, index, "astigmatism")
     assert [s.title for s in library.suggest("ast")] == ["Asthma", "Astigmatism"]
+    assert library.suggest_uncached("ast") == library.suggest("ast")

@@ -547,6 +547,11 @@ class Library:
         )
         return list(kept)  # the caller's own list: the kept one is shared
 
+    def suggest_uncached(self, text: str, limit: int = 10) -> list[Suggestion]:
+        """The same suggestions, never from the cache: what the benchmarks time."""
+        cleaned = clean_query(text or "", self.max_query_length)
+        return self.snapshot().suggestions.suggest(cleaned, limit)
+
     def letters(self) -> dict[str, int]:
         """Each A–Z section with how many entries it has."""
         return {letter: len(entries) for letter, entries in self.snapshot().site_map.items()}
