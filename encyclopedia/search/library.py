@@ -529,8 +529,8 @@ class Library:
 
     def warm(self) -> None:
         """Open the published build and make the tables a first search, suggestion or A–Z
-        page would otherwise make while a patient waits (hundreds of milliseconds at
-        50,000 articles). A serving process calls this before taking requests, so a new
+        page would otherwise make while a patient waits (3.4 s at 50,000 articles, 0.24 s
+        at 4,000). A serving process calls this before taking requests, so a new
         or recycled worker is never cold."""
         snapshot = self.snapshot()
         snapshot.searcher()
