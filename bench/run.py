@@ -176,6 +176,13 @@ for slug in slugs:
     client.get(f"/article/{slug}")
 for letter in "abcdefghijklmnopqrstuvwxyz":
     client.get(f"/a-z/{letter}")
+# Enough distinct searches to fill the results caches too: a busy worker's caches are
+# full, and its memory must be measured so.
+words = ["pain", "heart", "blood", "skin", "eye", "child", "cancer", "bone", "lung", "fever"]
+for first in words:
+    for second in words:
+        for page in (1, 2, 3):
+            client.get("/search", query_string={"q": f"{first} {second}", "page": page})
 # VmHWM, not ru_maxrss: Linux carries the parent's peak into a child's ru_maxrss across
 # exec, so ru_maxrss reported the benchmark process itself (716 MB at 50,000 articles).
 with open("/proc/self/status") as status:
@@ -194,7 +201,8 @@ def worker_figures(content: Path, index: Path, slugs: list[str]) -> dict:
             str(content),
             str(index),
             json.dumps(QUERIES),
-            json.dumps(slugs[:200]),
+            # Enough articles to fill the page caches (20 MB of pages, 6 MB compressed).
+            json.dumps(slugs[:3000]),
         ],
         stdout=subprocess.PIPE,
         text=True,
