@@ -23,8 +23,8 @@ keepalive = 5
 # Each worker listens on a socket of its own (SO_REUSEPORT) and the kernel deals new
 # connections out evenly. On one shared socket a gthread worker accepts whenever it
 # wakes first, busy or not: the benchmark saw one worker hold all 50 keep-alive
-# connections while the other idled, and the search page fall from 2,300 to 1,000
-# requests/s with p99 up to 280 ms in one run of six.
+# connections while the other idled. In six 5 s runs at 50 connections, one fell from
+# 2,300 to 1,000 search pages/s and another had p99 282 ms.
 reuse_port = True
 # Recycle workers now and then, so a slow leak can never grow without bound. Rarely:
 # each recycle re-opens the index and empties the page caches, and at 20,000 the

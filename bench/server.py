@@ -6,10 +6,11 @@ import contextlib
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from encyclopedia.cli import production_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,19 +29,9 @@ def gunicorn(content: Path, index: Path) -> Iterator[int]:
         **os.environ,
         "ENCYCLOPEDIA_CONTENT_DIR": str(content),
         "ENCYCLOPEDIA_INDEX_DIR": str(index),
-        "ENCYCLOPEDIA_ACCESS_LOG": "/dev/null",
     }
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            str(ROOT / "gunicorn.conf.py"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "encyclopedia:create_app()",
-        ],
+        production_command(f"127.0.0.1:{port}"),
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

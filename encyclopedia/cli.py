@@ -276,6 +276,16 @@ def import_medlineplus_command(
     )
 
 
+def production_command(bind: str, workers: int | None = None) -> list[str]:
+    """The documented gunicorn command: what ``serve --production``, the benchmarks and
+    the serving tests all run, so they cannot drift apart."""
+    command = [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_ROOT / "gunicorn.conf.py")]
+    command += ["--bind", bind]
+    if workers:
+        command += ["--workers", str(workers)]
+    return [*command, "encyclopedia:create_app()"]
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -287,21 +297,9 @@ def serve(ctx: click.Context, host: str, port: int, production: bool, workers: i
     settings = _settings(ctx)
     overrides = {"content_dir": settings.content_dir, "index_dir": settings.index_dir}
     if production:
-        # The same server and settings as the documented gunicorn command.
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            str(PROJECT_ROOT / "gunicorn.conf.py"),
-            "--bind",
-            f"{host}:{port}",
-        ]
-        if workers:
-            command += ["--workers", str(workers)]
         os.environ["ENCYCLOPEDIA_CONTENT_DIR"] = str(settings.content_dir)
         os.environ["ENCYCLOPEDIA_INDEX_DIR"] = str(settings.index_dir)
-        os.execv(sys.executable, [*command, "encyclopedia:create_app()"])
+        os.execv(sys.executable, production_command(f"{host}:{port}", workers))
     from encyclopedia import create_app
 
     app = create_app(overrides)

@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 
 from bench.server import ROOT, gunicorn
+from encyclopedia.cli import production_command
 
 
 def start_second(port: int, shipped_index: tuple[Path, Path]) -> subprocess.CompletedProcess:
     content, index = shipped_index
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            str(ROOT / "gunicorn.conf.py"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "encyclopedia:create_app()",
-        ],
+        production_command(f"127.0.0.1:{port}"),
         env={
             "PATH": "/usr/bin:/bin",
             "ENCYCLOPEDIA_CONTENT_DIR": str(content),

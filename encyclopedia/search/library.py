@@ -533,7 +533,6 @@ class Library:
         at 4,000). A serving process calls this before taking requests, so a new
         or recycled worker is never cold."""
         snapshot = self.snapshot()
-        snapshot.searcher()
         _planner(snapshot, self.thesaurus.get())
         for table in ("site_map", "suggestions", "folded_names"):
             getattr(snapshot, table)
