@@ -42,6 +42,8 @@ class Settings:
     max_query_length: int = 200
     page_size: int = 10
     max_page_size: int = 50
+    # Entries on one page of a letter of the A–Z (about 75 KB of HTML at 500).
+    site_map_page_size: int = 500
     # Empty means: use (or create once) instance/secret_key, random and private to this
     # installation, shared by every worker. Sessions signed with a known key could be forged.
     secret_key: str = ""
@@ -63,6 +65,7 @@ class Settings:
             ratelimit_storage=env.get("ENCYCLOPEDIA_RATELIMIT_STORAGE") or cls.ratelimit_storage,
             max_query_length=_env_int("ENCYCLOPEDIA_MAX_QUERY_LENGTH", 200),
             page_size=_env_int("ENCYCLOPEDIA_PAGE_SIZE", 10),
+            site_map_page_size=_env_int("ENCYCLOPEDIA_SITE_MAP_PAGE_SIZE", 500),
             secret_key=env.get("ENCYCLOPEDIA_SECRET_KEY") or cls.secret_key,
             https=env.get("ENCYCLOPEDIA_HTTPS", "").lower() in ("1", "true", "yes"),
         )

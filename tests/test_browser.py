@@ -115,3 +115,24 @@ def test_search_works_without_javascript(browser, base_url):
         expect(page.locator(".result").first.get_by_role("link")).to_have_text("Kyphoplasty")
     finally:
         context.close()
+
+
+def test_a_patient_turns_the_pages_of_a_long_letter(page: Page, shipped_index):
+    """Four entries to a page, so the shipped B has seven: follow the guide names."""
+    from encyclopedia import create_app
+    from tests.browser import serve
+
+    content, index = shipped_index
+    app = create_app({"content_dir": content, "index_dir": index, "site_map_page_size": 4})
+    with serve(app) as url:
+        page.goto(url + "/a-z/b")
+        expect(page).to_have_title("A–Z index: B, page 1 of 7 | Health Encyclopedia")
+        guides = page.get_by_role("navigation", name="Pages of B")
+        expect(guides.locator("[aria-current=page]")).to_have_text("Back pain – Bariatric surgery")
+        guides.get_by_role("link", name="Brittle bones – Broken vertebra").click()
+        expect(page).to_have_url(url + "/a-z/b?page=5")
+        expect(page.locator(".az-list li").first).to_contain_text("Brittle bones")
+        page.get_by_role("link", name="Next: Bronchial asthma – Bullseye rash infection").click()
+        expect(page.locator(".az-list li", has_text="Bronchial asthma")).to_have_count(1)
+        page.get_by_role("link", name="Previous: Brittle bones – Broken vertebra").click()
+        expect(page).to_have_url(url + "/a-z/b?page=5")

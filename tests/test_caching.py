@@ -110,15 +110,16 @@ def test_search_results_are_cached_per_index_version(library):
 
 
 def test_the_page_cache_is_bounded_by_size():
-    from encyclopedia.web.caching import PageCache
+    from encyclopedia.web.caching import PAGE_OVERHEAD, PageCache
 
-    cache = PageCache(max_bytes=10_000)
+    cache = PageCache(max_bytes=10 * (1000 + PAGE_OVERHEAD))
     for number in range(100):
         cache.get_or_render("v1", f"/page/{number}", lambda n=number: f"{n:04d}" * 250)
-    assert cache.bytes <= 10_000 and len(cache.pages) == 10
+    assert cache.bytes <= 10 * (1000 + PAGE_OVERHEAD) and len(cache.pages) == 10
     assert "/page/99" in cache.pages and "/page/0" not in cache.pages
-    cache.get_or_render("v2", "/page/1", lambda: "new")
-    assert list(cache.pages) == ["/page/1"] and cache.bytes == 3
+    # Counted in the bytes sent: an en dash is three bytes, not one character.
+    assert cache.get_or_render("v2", "/page/1", lambda: "new – page") == "new – page".encode()
+    assert list(cache.pages) == ["/page/1"] and cache.bytes == 12 + PAGE_OVERHEAD
 
 
 def test_a_thesaurus_change_reaches_a_cached_results_page(tmp_path: Path, content: Path):
@@ -140,7 +141,7 @@ def test_warming_builds_what_a_first_request_would(shipped_index: tuple[Path, Pa
     library.warm()
     snapshot = library.snapshot()
     built = vars(snapshot)
-    assert {"names_by_key", "site_map", "suggestions", "folded_names", "_corrector"} <= set(built)
+    assert {"name_keys", "site_map", "suggestions", "_corrector"} <= set(built)
     # Warming changes nothing a patient sees.
     assert library.search("kyphoplasty").hits[0].slug == "kyphoplasty"
 

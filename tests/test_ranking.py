@@ -144,3 +144,19 @@ def test_after_incremental_updates_deleted_articles_are_gone_and_ranking_holds(
     assert library.search_uncached("asthma").total == len(
         searcher.search(planned(library, "asthma"), limit=None)
     )
+
+
+def test_the_posting_cache_counts_what_an_entry_costs_besides_its_data(medline_library):
+    """A cache of rare words (a few bytes of data each) must not hold thousands of them:
+    each entry's objects cost far more than its arrays."""
+    from encyclopedia.search.ranking import ENTRY_OVERHEAD
+
+    searcher = medline_library.snapshot().searcher()
+    budget = 20 * ENTRY_OVERHEAD
+    cache = PostingCache(max_bytes=budget)
+    ranker = Ranker(WEIGHTING, cache)
+    reader = searcher.reader()
+    rare = [t.decode() for t, _ in zip(reader.lexicon("body"), range(400), strict=False)]
+    for word in rare:
+        ranker.rank(wq.Term("body", word), searcher, 5)
+    assert 0 < len(cache) <= 20 and cache.bytes <= budget

@@ -226,3 +226,49 @@ def test_no_query_form_ever_errors(library: Library):
     ):
         library.search(query)
         library.suggest(query)
+
+
+@pytest.fixture(scope="module")
+def medline_names(medlineplus):
+    library = Library(medlineplus[1])
+    return library.snapshot().suggestions, library.all_entries()
+
+
+@pytest.mark.parametrize("prefix", ["a", "attack", "disease", "ca", "s", "type 2", "syn"])
+def test_later_word_starts_find_every_name_with_such_a_word(medline_names, prefix: str):
+    """Names found from a later word are looked up by (row, offset), not by a string of
+    their own: checked here against every name of the 1,017 MedlinePlus topics."""
+    from encyclopedia.normalize import fold
+
+    index, entries = medline_names
+    expected = {
+        (name, entry.slug)
+        for entry in entries
+        for name in entry.names
+        if any(" ".join(fold(name).split()[i:]).startswith(prefix) for i in range(1, 20))
+    }
+    rows = index._prefixed(
+        len(index._inner_refs), index._inner_key, index._inner_row, prefix, 10**6
+    )
+    assert expected and {(name, entry.slug) for _, _, name, entry in rows} == expected
+
+
+def test_the_name_table_finds_articles_by_folded_name_and_by_likeness(medline_names):
+    index, entries = medline_names
+    by_slug = {e.slug: e for e in entries}
+    heart_attack = [e.slug for e in index.entries_named("heart attack")]
+    assert heart_attack and all("Heart Attack" in by_slug[s].names for s in heart_attack)
+    assert index.entries_named("heart attac") == []
+    assert index.resembling("heart atack", limit=3)[0].slug in heart_attack
+    assert index.resembling("zzzzqqqq") == [] and index.resembling("") == []
+
+
+def test_cached_results_are_bounded_by_their_size_not_their_number(tmp_path: Path):
+    index = tmp_path / "index"
+    rebuild(SHIPPED_CONTENT, index)
+    library = Library(index)
+    library._results.max_size = 60_000
+    words = ["pain", "heart", "bone", "fever", "back", "blood", "child", "skin", "surgery"]
+    for word in words:
+        library.search(word, 1, 50)
+    assert 0 < len(library._results) < len(words) and library._results.size <= 60_000

@@ -28,6 +28,7 @@ def visible(html: str) -> str:
 def az_names(html: str) -> list[str]:
     """The names listed on an A–Z page, in order."""
     listing = html[html.index('class="az-list"') :]
+    listing = listing[: listing.index("</ul>")]
     items = re.findall(r"<li>(.*?)</li>", listing, re.DOTALL)
     return [visible(item).strip().split(", see")[0] for item in items]
 
@@ -245,3 +246,69 @@ def test_missing_index_is_a_503_not_a_traceback(tmp_path):
 def test_stylesheet_has_phone_and_print_rules(client):
     css = client.get("/static/style.css").get_data(as_text=True)
     assert "@media print" in css and "max-width: 480px" in css
+
+
+@pytest.fixture(scope="module")
+def paged_client(shipped_index):
+    """The shipped articles with four A–Z entries to a page, so a letter has several."""
+    from encyclopedia import create_app
+
+    content, index = shipped_index
+    app = create_app({"content_dir": content, "index_dir": index, "site_map_page_size": 4})
+    return app.test_client()
+
+
+def test_a_long_letter_is_split_into_pages_named_by_their_first_and_last_entries(
+    paged_client, client
+):
+    every_b = az_names(page_text(client.get("/a-z/b")))
+    assert len(every_b) > 20  # the shipped B: one page at the default size
+    seen: list[str] = []
+    page = 1
+    while True:
+        response = paged_client.get(f"/a-z/b?page={page}")
+        if response.status_code == 404:
+            break
+        assert_valid_html(response)
+        html = page_text(response)
+        names = az_names(html)
+        assert 1 <= len(names) <= 4
+        seen.extend(names)
+        # The guide to this page names its first and last entries, and is not a link.
+        assert f'<span aria-current="page">{names[0]} – {names[-1]}</span>' in visible_tags(html)
+        page += 1
+    # Every entry once, in the same order, across the pages.
+    assert seen == every_b and page - 1 == -(-len(every_b) // 4)
+
+
+def visible_tags(html: str) -> str:
+    return html.replace("&#39;", "'").replace("&amp;", "&")
+
+
+def test_a_to_z_pages_link_to_each_other(paged_client):
+    first = page_text(paged_client.get("/a-z/b"))
+    assert page_text(paged_client.get("/a-z/b?page=1")) == first
+    assert 'rel="next" href="/a-z/b?page=2"' in first and 'rel="prev"' not in first
+    second = page_text(paged_client.get("/a-z/b?page=2"))
+    # Back to page 1 is the letter's own address, not a second URL for the same page.
+    assert 'rel="prev" href="/a-z/b"' in second and 'rel="next" href="/a-z/b?page=3"' in second
+    assert 'href="/a-z/b?page=1"' not in second
+    assert "B has 7 pages; this is page 2" in visible(second)
+
+
+@pytest.mark.parametrize(
+    ("query", "status"), [("page=99", 404), ("page=0", 404), ("page=-1", 404), ("page=two", 400)]
+)
+def test_an_a_to_z_page_that_is_not_there_is_a_clear_error(paged_client, query, status):
+    response = paged_client.get(f"/a-z/b?{query}")
+    assert response.status_code == status
+    assert "Traceback" not in page_text(response)
+    if status == 404:
+        assert "The letter B has no page that far on." in page_text(response)
+    else:
+        assert "page must be a whole number" in page_text(response)
+
+
+def test_a_short_letter_has_no_page_links(paged_client):
+    html = page_text(paged_client.get("/a-z/j"))
+    assert 'aria-label="Pages of J"' not in html and "has 1 pages" not in html

@@ -9,7 +9,6 @@ opened once, searched by many requests, and swapped for a new one the moment
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
 import logging
 import os
@@ -45,7 +44,10 @@ from encyclopedia.search.thesaurus import Thesaurus, ThesaurusFile
 log = logging.getLogger(__name__)
 LETTERS = (*"ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0-9")
 MAX_PAGE = 100
-RESULT_CACHE_SIZE = 2048
+RESULT_CACHE_SIZE = 2048  # suggestion lists: ten short names each, about 2.5 MB in all
+# Results pages are bounded by what they hold, not counted: an API page of 50 hits with
+# snippets is 50 KB, and 2,048 of them would have been 100 MB of a worker.
+RESULT_CACHE_BYTES = 8 * 2**20
 
 
 class IndexUnavailable(Exception):
@@ -88,6 +90,20 @@ class Results:
     searched: str | None = None  # the corrected query, when it was corrected
     did_you_mean: str | None = None
 
+    def memory(self) -> int:
+        """Roughly what keeping these results costs, in bytes (within a fifth, measured
+        against the objects' real sizes)."""
+        return 1024 + sum(
+            800
+            + len(hit.snippet)
+            + len(hit.title)
+            + len(hit.slug)
+            + len(hit.url)
+            + len(hit.matched_name or "")
+            + sum(len(word) for word in hit.why)
+            for hit in self.hits
+        )
+
     @property
     def pages(self) -> int:
         """Pages a person can reach (deep paging is capped at MAX_PAGE)."""
@@ -116,9 +132,28 @@ class SiteMapEntry:
     """One line of the A–Z: a name, the articles it is the title of, and those it points to."""
 
     name: str
-    letter: str
     articles: tuple[CatalogEntry, ...]  # this name is their title
     see: tuple[CatalogEntry, ...]  # this name is another name of these
+
+
+@dataclass(frozen=True)
+class SiteMapPage:
+    """One page of a letter of the A–Z, and the guide names of every page of that letter.
+
+    A letter is split into pages once it grows past a printed page's worth: at 50,000
+    articles "A" had 18,000 entries, a 2.7 MB page that took 2.5 s to render, too much
+    for a patient's phone and for a worker's memory. Like a printed dictionary, each
+    page is named by its first and last entries, so a patient knows where to turn.
+    """
+
+    letter: str
+    page: int
+    entries: list[SiteMapEntry]
+    guides: tuple[tuple[str, str], ...]  # first and last name of each page of the letter
+
+    @property
+    def pages(self) -> int:
+        return max(1, len(self.guides))
 
 
 @dataclass(frozen=True)
@@ -215,12 +250,16 @@ class Snapshot:
         return max(reader.doc_frequency("body", term), reader.doc_frequency("names", term))
 
     @cached_property
-    def names_by_key(self) -> dict[str, list[tuple[str, CatalogEntry]]]:
-        table: dict[str, list[tuple[str, CatalogEntry]]] = {}
-        for entry in self.catalog.values():
-            for name in entry.names:
-                table.setdefault(name_key(name), []).append((name, entry))
-        return table
+    def name_keys(self) -> frozenset[str]:
+        """Every name's key, for the planner to recognise names in a query.
+
+        Built from the suggestion table's folded names, so a key that is its folded name
+        (most are) is that same string, not a copy: 7 MB at 50,000 articles."""
+        keys = set()
+        for folded in self.suggestions.folded_names():
+            key = name_key(folded)
+            keys.add(folded if key == folded else key)
+        return frozenset(keys)
 
     @cached_property
     def site_map(self) -> dict[str, list[SiteMapEntry]]:
@@ -249,8 +288,7 @@ class Snapshot:
                     key=lambda e: sort_key(e.title),
                 )
             )
-            letter = initial(name)
-            letters[letter].append(SiteMapEntry(name, letter, titles, see))
+            letters[initial(name)].append(SiteMapEntry(name, titles, see))
         for entries in letters.values():
             entries.sort(key=lambda e: sort_key(e.name))
         return letters
@@ -259,23 +297,22 @@ class Snapshot:
     def suggestions(self) -> SuggestionIndex:
         return SuggestionIndex(list(self.catalog.values()))
 
-    @cached_property
-    def folded_names(self) -> dict[str, list[CatalogEntry]]:
-        table: dict[str, list[CatalogEntry]] = {}
-        for entry in self.catalog.values():
-            for name in entry.names:
-                table.setdefault(fold(name), []).append(entry)
-        return table
-
     def close(self) -> None:
         self.index.close()
+
+
+def _letter(letter: str) -> str:
+    normalised = letter.upper() if letter != "0-9" else letter
+    if normalised not in LETTERS:
+        raise BadRequest("choose a letter from A to Z, or 0-9")
+    return normalised
 
 
 def _planner(snapshot: Snapshot, thesaurus: Thesaurus) -> Planner:
     return Planner(
         known=snapshot.document_frequency,
         corrector=snapshot.corrector(thesaurus),
-        name_keys=snapshot.names_by_key,
+        name_keys=snapshot.name_keys,
         thesaurus=thesaurus,
     )
 
@@ -305,19 +342,21 @@ class Library:
         max_query_length: int = 200,
         page_size: int = 10,
         max_page_size: int = 50,
+        site_map_page_size: int = 500,
     ):
         self.index_dir = Path(index_dir)
         self.thesaurus = ThesaurusFile(Path(thesaurus) if thesaurus else None)
         self.max_query_length = max_query_length
         self.page_size = page_size
         self.max_page_size = max_page_size
+        self.site_map_page_size = max(1, site_map_page_size)
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._seen: tuple[int, int, int] | None = None
         self.damage: str | None = None  # why the published build could not be served
         # Results per (index version, thesaurus version, query, page, size, exact): a
         # spike of identical searches costs one search per publication.
-        self._results: LRUCache[Results] = LRUCache(RESULT_CACHE_SIZE)
+        self._results: LRUCache[Results] = LRUCache(RESULT_CACHE_BYTES, size=Results.memory)
         # Suggestions per (index version, typed text, limit): asked for at every keystroke,
         # and most patients type the same first letters.
         self._suggestions: LRUCache[list[Suggestion]] = LRUCache(RESULT_CACHE_SIZE)
@@ -332,6 +371,7 @@ class Library:
             max_query_length=settings.max_query_length,
             page_size=settings.page_size,
             max_page_size=settings.max_page_size,
+            site_map_page_size=settings.site_map_page_size,
         )
 
     # -- opening -------------------------------------------------------------------
@@ -534,7 +574,7 @@ class Library:
         or recycled worker is never cold."""
         snapshot = self.snapshot()
         _planner(snapshot, self.thesaurus.get())
-        for table in ("site_map", "suggestions", "folded_names"):
+        for table in ("site_map", "suggestions"):
             getattr(snapshot, table)
 
     def suggest(self, text: str, limit: int = 10) -> list[Suggestion]:
@@ -556,10 +596,27 @@ class Library:
         return {letter: len(entries) for letter, entries in self.snapshot().site_map.items()}
 
     def site_map(self, letter: str) -> list[SiteMapEntry]:
-        normalised = letter.upper() if letter != "0-9" else letter
-        if normalised not in LETTERS:
-            raise BadRequest("choose a letter from A to Z, or 0-9")
-        return self.snapshot().site_map[normalised]
+        return self.snapshot().site_map[_letter(letter)]
+
+    def site_map_page(self, letter: str, page: Any = 1) -> SiteMapPage | None:
+        """One page of a letter, or None past its last page (a page that is not a
+        number is a :class:`BadRequest`)."""
+        entries = self.site_map(letter)
+        try:
+            number = int(page) if page not in (None, "") else 1
+        except (TypeError, ValueError):
+            raise BadRequest("page must be a whole number") from None
+        size = self.site_map_page_size
+        starts = range(0, max(len(entries), 1), size)
+        if not 1 <= number <= len(starts):
+            return None
+        guides = tuple(
+            (entries[at].name, entries[min(at + size, len(entries)) - 1].name)
+            for at in starts
+            if entries
+        )
+        at = starts[number - 1]
+        return SiteMapPage(_letter(letter), number, entries[at : at + size], guides)
 
     def close_matches(self, text: str, limit: int = 5) -> list[CatalogEntry]:
         """Articles whose names look like ``text``: for a mistyped address or an empty search."""
@@ -567,10 +624,7 @@ class Library:
         wanted = fold(text.replace("-", " "))
         if not wanted:
             return []
-        found: dict[str, CatalogEntry] = {}
-        for name in difflib.get_close_matches(wanted, snapshot.folded_names, n=limit, cutoff=0.6):
-            for entry in snapshot.folded_names[name]:
-                found.setdefault(entry.slug, entry)
+        found = {entry.slug: entry for entry in snapshot.suggestions.resembling(wanted, limit)}
         if len(found) < limit:
             for hit in self.search(text.replace("-", " "), 1, limit).hits:
                 found.setdefault(hit.slug, snapshot.catalog[hit.slug])
@@ -636,7 +690,7 @@ def _article_page(
     sharing: dict[str, CatalogEntry] = {}
     if snapshot is not None:
         for name in also_called:
-            for other in snapshot.folded_names.get(fold(name), ()):
+            for other in snapshot.suggestions.entries_named(fold(name)):
                 if other.slug != slug:
                     sharing[other.slug] = other
     return ArticlePage(

@@ -34,7 +34,15 @@ from whoosh.util.numeric import byte_to_length
 
 from encyclopedia.lru import LRUCache
 
-CACHE_BYTES = 96 * 2**20
+# A serving worker's largest cache, so it is what keeps one under its memory budget (300
+# MB at 50,000 articles). The benchmark's queries and 300 more searches used 18 MB of
+# arrays at 50,000 articles; 32 MB keeps every common word's arrays with room to spare,
+# and a rare word's arrays, the ones that drop out first, are the cheapest to read again.
+CACHE_BYTES = 32 * 2**20
+# What an entry costs besides its arrays' data: three array headers, the Postings object,
+# the key tuple and its term, the cache's own entry. Without it a cache full of rare
+# words (a few bytes of data each) would have been a thousand times its budget.
+ENTRY_OVERHEAD = 768
 POSITION_BITS = 24  # a document's positions fit in 24 bits: 16 million words
 
 # Whoosh keeps each field length as one byte; this is the length each byte stands for.
@@ -80,7 +88,7 @@ class Ranked:
 
 
 def _nbytes(value: Any) -> int:
-    return 64 if value is None else value.nbytes
+    return ENTRY_OVERHEAD + (0 if value is None else value.nbytes)
 
 
 class PostingCache:

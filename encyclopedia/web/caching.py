@@ -31,33 +31,45 @@ YEAR = 365 * 24 * 3600
 PAGE_CACHE_BYTES = 20 * 1024 * 1024
 # Compressed bodies are a fifth to a quarter of the HTML they come from.
 COMPRESSED_BYTES = 6 * 1024 * 1024
+PAGE_OVERHEAD = 256
+
+
+def _page_size(page: bytes) -> int:
+    # The page and what keeping it costs besides: its key, the bytes object, the entry.
+    return len(page) + PAGE_OVERHEAD
 
 
 class PageCache:
-    """Rendered pages for the current index version; emptied when the version changes."""
+    """Rendered pages for the current index version; emptied when the version changes.
+
+    Pages are kept as the UTF-8 bytes that are sent, not as str: a str with one "é" or
+    "–" in it takes two or four bytes per character, so a budget counted in characters
+    had let 20 MB of pages take over 30 MB. Bytes are exactly what they cost, and are
+    not encoded again for every response.
+    """
 
     def __init__(self, max_bytes: int = PAGE_CACHE_BYTES, name: str = "pages"):
         self.max_bytes = max_bytes
         self.name = name
         self.version: str | None = None
-        self.pages: LRUCache[str] = LRUCache(max_bytes, size=len)
+        self.pages: LRUCache[bytes] = LRUCache(max_bytes, size=_page_size)
         self.lock = threading.Lock()
 
     @property
     def bytes(self) -> int:
         return self.pages.size
 
-    def get_or_render(self, version: str, key: str, render: Callable[[], str]) -> str:
+    def get_or_render(self, version: str, key: str, render: Callable[[], str]) -> bytes:
         with self.lock:
             if version != self.version:
                 # A fresh cache, not a cleared one: a page of the old version still
                 # rendering lands in the old cache, which nothing reads any more.
-                self.pages = LRUCache(self.max_bytes, size=len)
+                self.pages = LRUCache(self.max_bytes, size=_page_size)
                 self.version = version
             pages = self.pages
-        return pages.get_or_load(key, render)
+        return pages.get_or_load(key, lambda: render().encode())
 
-    def page(self, version: str, key: str, render: Callable[[], str]) -> str:
+    def page(self, version: str, key: str, render: Callable[[], str]) -> bytes:
         """:meth:`get_or_render`, in a request: its compressed body is kept too."""
         html = self.get_or_render(version, key, render)
         g.compressed_page = f"{self.name}\0{version}\0{key}"
@@ -74,7 +86,7 @@ class CompressedPages:
     """
 
     def __init__(self, max_bytes: int = COMPRESSED_BYTES):
-        self.bodies: LRUCache[bytes] = LRUCache(max_bytes, size=len)
+        self.bodies: LRUCache[bytes] = LRUCache(max_bytes, size=_page_size)
 
     def get(self, key: str) -> bytes | None:
         return self.bodies.get(key) if _names_a_page(key) else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from encyclopedia.articles import SLUG_PATTERN
 from encyclopedia.search.library import LETTERS
@@ -40,7 +40,7 @@ def article(slug: str):
 @bp.get("/a-z")
 def site_map_index():
     return index_page(
-        lambda: render_template("az.html", letters=library().letters(), letter=None, entries=None)
+        lambda: render_template("az.html", letters=library().letters(), letter=None, page=None)
     )
 
 
@@ -48,11 +48,13 @@ def site_map_index():
 def site_map(letter: str):
     if letter.upper() not in LETTERS:
         abort(404, description="The A–Z has the letters A to Z and 0-9.")
-    return index_page(
-        lambda: render_template(
-            "az.html",
-            letters=library().letters(),
-            letter=letter.upper(),
-            entries=library().site_map(letter),
+
+    def render() -> str:
+        page = library().site_map_page(letter, request.args.get("page"))
+        if page is None:
+            abort(404, description=f"The letter {letter.upper()} has no page that far on.")
+        return render_template(
+            "az.html", letters=library().letters(), letter=page.letter, page=page
         )
-    )
+
+    return index_page(render)
