@@ -157,61 +157,27 @@ def raw_whoosh(library: Library):
     return run
 
 
-WORKER = """
-import json, sys, time
-from pathlib import Path
-from encyclopedia import create_app
-app = create_app({"content_dir": sys.argv[1], "index_dir": sys.argv[2]})
-# Asking for compressed pages, as browsers do, so the compressed-page cache is counted.
-client = app.test_client()
-client.environ_base["HTTP_ACCEPT_ENCODING"] = "gzip, deflate, br, zstd"
-client.get("/search?q=asthma")
-print("ready", flush=True)
-queries = json.loads(sys.argv[3])
-slugs = json.loads(sys.argv[4])
-for q in queries:
-    client.get("/search", query_string={"q": q})
-    client.get("/api/suggest", query_string={"q": q[:4]})
-for slug in slugs:
-    client.get(f"/article/{slug}")
-for letter in "abcdefghijklmnopqrstuvwxyz":
-    client.get(f"/a-z/{letter}")
-# Enough distinct searches to fill the results caches too: a busy worker's caches are
-# full, and its memory must be measured so.
-words = ["pain", "heart", "blood", "skin", "eye", "child", "cancer", "bone", "lung", "fever"]
-for first in words:
-    for second in words:
-        for page in (1, 2, 3):
-            client.get("/search", query_string={"q": f"{first} {second}", "page": page})
-# VmHWM, not ru_maxrss: Linux carries the parent's peak into a child's ru_maxrss across
-# exec, so ru_maxrss reported the benchmark process itself (716 MB at 50,000 articles).
-with open("/proc/self/status") as status:
-    peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
-print(json.dumps({"maxrss_mb": peak / 1024}))
-"""
-
-
 def worker_figures(content: Path, index: Path, slugs: list[str]) -> dict:
     started = time.perf_counter()
     process = subprocess.Popen(
         [
             sys.executable,
-            "-c",
-            WORKER,
+            "-m",
+            "bench.worker",
             str(content),
             str(index),
-            json.dumps(QUERIES),
-            # Enough articles to fill the page caches (20 MB of pages, 6 MB compressed).
-            json.dumps(slugs[:3000]),
         ],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
         cwd=ROOT,
     )
     assert process.stdout.readline().strip() == "ready"
     first_search = time.perf_counter() - started
+    process.stdin.write(json.dumps([QUERIES, slugs]))
+    process.stdin.close()
     figures = json.loads(process.stdout.readline())
-    process.wait(120)
+    process.wait(600)
     return {"startup_s": first_search, **figures}
 
 
@@ -388,17 +354,23 @@ def main() -> int:
         )
     print(
         "\n| corpus | search p50 / p95 / p99 ms | raw Whoosh p50 / p95 / p99 ms | ratio p95 | "
-        "first time p95 ms | suggest p95 ms | worker peak MB | start to first search |"
+        "first time p95 ms | suggest p95 ms | worker private peak MB | worker RSS peak MB "
+        "(of it mapped index) | start to first search |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, r in results.items():
         print(
             f"| {name} | {r['p50']:.1f} / {r['p95']:.1f} / {r['p99']:.1f} | "
             f"{r['raw_p50']:.1f} / {r['raw_p95']:.1f} / {r['raw_p99']:.1f} | "
             f"{r['p95'] / r['raw_p95']:.2f} | {r['first_p95']:.1f} | {r['suggest_p95']:.2f} | "
-            f"{r['maxrss_mb']:.0f} | "
+            f"{r['private_mb']:.0f} | {r['maxrss_mb']:.0f} ({r['mapped_mb']:.0f}) | "
             f"{r['startup_s']:.2f} s |"
         )
+    print("\nHow full each cache was when the worker's memory was read (1.00 = at its bound):\n")
+    print("| corpus | " + " | ".join(next(iter(results.values()))["cache_fill"]) + " |")
+    print("| --- |" + " ---: |" * len(next(iter(results.values()))["cache_fill"]))
+    for name, r in results.items():
+        print(f"| {name} | " + " | ".join(f"{v:.2f}" for v in r["cache_fill"].values()) + " |")
     for name, r in results.items():
         if "http" in r:
             print(
@@ -424,7 +396,7 @@ def main() -> int:
             "suggest_p95_ms": r["suggest_p95"],
             "update_s": r["update_s"],
             "reindex_s": min(r["reindex_1_s"], r["reindex_n_s"]),
-            "worker_mb": r["maxrss_mb"],
+            "worker_mb": r["private_mb"],
         }
         if "http" in r:
             checks["http_search_p99_ms"] = r["http"][("search page", 50)]["p99_ms"]
