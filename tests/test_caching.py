@@ -6,9 +6,13 @@ import gzip
 import re
 from pathlib import Path
 
+from flask import request
+from werkzeug.test import Client
+
 from encyclopedia import create_app
 from encyclopedia.search import rebuild
 from encyclopedia.search.publishing import update_article
+from encyclopedia.web.response_cache import SHAREABLE, ResponseCache
 from tests.conftest import write_article
 
 
@@ -161,3 +165,153 @@ def test_suggestions_are_kept_per_index_version(tmp_path: Path, content: Path):
     update_article(content, index, "astigmatism")
     assert [s.title for s in library.suggest("ast")] == ["Asthma", "Astigmatism"]
     assert library.suggest_uncached("ast") == library.suggest("ast")
+
+
+def _handled_by_flask(app) -> list[str]:
+    """The requests Flask itself handled: a replayed response never reaches a hook."""
+    handled: list[str] = []
+
+    @app.before_request
+    def note() -> None:
+        handled.append(request.full_path.rstrip("?"))
+
+    return handled
+
+
+def _asthma_site(tmp_path: Path, content: Path, body: str = "Airways narrow: wheezing.\n"):
+    write_article(content, "asthma", "title: Asthma\nalso_called: [Reactive airway disease]", body)
+    index = tmp_path / "index"
+    rebuild(content, index)
+    app = create_app(
+        {"content_dir": content, "index_dir": index, "instance_dir": tmp_path / "instance"}
+    )
+    return app, index
+
+
+PAGES = ["/search?q=wheezing", "/article/asthma", "/a-z/a", "/"]
+
+
+def test_an_anonymous_visitor_gets_the_same_bytes_without_flask(tmp_path: Path, content: Path):
+    app, _ = _asthma_site(tmp_path, content)
+    handled = _handled_by_flask(app)
+    client = app.test_client()
+    gzipped = {"Accept-Encoding": "gzip"}
+    first = [client.get(url, headers=gzipped) for url in PAGES]
+    again = [client.get(url, headers=gzipped) for url in PAGES]
+    for made, replayed in zip(first, again, strict=True):
+        assert made.status_code == replayed.status_code == 200
+        assert replayed.get_data() == made.get_data()
+        assert replayed.headers.to_wsgi_list() == made.headers.to_wsgi_list()
+        assert replayed.headers["Content-Encoding"] == "gzip"
+        assert replayed.headers["Content-Security-Policy"]  # every header, not only the body
+    assert handled == PAGES  # the second visits never reached Flask
+    # Another encoding is another response, made by Flask once.
+    plain = client.get("/article/asthma")
+    assert "Content-Encoding" not in plain.headers and "wheezing" in plain.text
+    assert gzip.decompress(first[1].get_data()) == plain.get_data()
+    assert handled == [*PAGES, "/article/asthma"]
+
+
+def test_a_save_reaches_anonymous_visitors_at_once(tmp_path: Path, content: Path):
+    app, index = _asthma_site(tmp_path, content)
+    client = app.test_client()
+    for _ in "ab":
+        assert "wheezing" in client.get("/article/asthma").text
+        assert "No articles" not in client.get("/search?q=wheezing").text
+    write_article(content, "asthma", "title: Asthma", "Airways narrow: whistling breath.\n")
+    update_article(content, index, "asthma")
+    article = client.get("/article/asthma").text
+    assert "whistling" in article and "wheezing" not in article
+    assert "/article/asthma" in client.get("/search?q=whistling").text
+    # The other name was removed by the save: the A-Z no longer lists it.
+    assert "Reactive airway disease" not in client.get("/a-z/r").text
+
+
+def test_visitors_with_a_cookie_or_a_validator_are_answered_by_flask(tmp_path: Path, content: Path):
+    app, _ = _asthma_site(tmp_path, content)
+    handled = _handled_by_flask(app)
+    client = app.test_client()
+    first = client.get("/article/asthma")
+    client.get("/article/asthma")
+    assert handled == ["/article/asthma"]
+    client.set_cookie("session", "someone")
+    with_cookie = client.get("/article/asthma")
+    assert with_cookie.status_code == 200 and len(handled) == 2
+    client.delete_cookie("session")
+    revalidated = client.get("/article/asthma", headers={"If-None-Match": first.headers["ETag"]})
+    assert revalidated.status_code == 304 and len(handled) == 3
+    head = client.head("/article/asthma")
+    assert head.status_code == 200 and head.get_data() == b"" and len(handled) == 4
+    # Pages that are not kept per index version are made afresh every time.
+    for _ in "ab":
+        assert client.get("/api/search?q=wheezing").status_code == 200
+        assert client.get("/article/no-such-thing").status_code == 404
+    assert len(handled) == 8
+
+
+def test_a_replayed_failed_search_is_still_counted(tmp_path: Path, content: Path):
+    app, _ = _asthma_site(tmp_path, content)
+    handled = _handled_by_flask(app)
+    client = app.test_client()
+    for _ in range(3):
+        assert "No articles" in client.get("/search?q=zzqqxx").text
+        assert client.get("/search?q=wheezng").status_code == 200
+    assert len(handled) == 2  # made once each, replayed twice each
+    tally = app.extensions["workspace"].failed_searches
+    assert tally.get("zzqqxx").count == 3 and tally.get("zzqqxx").kind == "no results"
+    assert tally.get("wheezng").count == 3
+
+
+def _wsgi_page(status: str = "200 OK", headers=(), shareable: bool = True, body: bytes = b"x"):
+    """A WSGI app answering every request the same way: for what the Flask app never
+    sends (a kept page that also sets a cookie) or sends too slowly to fill a budget."""
+    made = []
+
+    def app(environ, start_response):
+        made.append(environ["PATH_INFO"])
+        environ[SHAREABLE] = shareable
+        start_response(status, [("Content-Type", "text/html"), *headers])
+        return [body]
+
+    return app, made
+
+
+def test_only_plain_200s_marked_shareable_are_kept():
+    for status, headers, shareable in [
+        ("200 OK", [("Set-Cookie", "session=abc")], True),
+        ("200 OK", [("Vary", "Accept-Encoding, Cookie")], True),
+        ("404 NOT FOUND", [], True),
+        ("200 OK", [], False),
+    ]:
+        page, made = _wsgi_page(status, headers, shareable)
+        # No cookie jar: a client that kept the cookie would send it back and bypass.
+        client = Client(ResponseCache(page, lambda: "v1"), use_cookies=False)
+        for _ in "ab":
+            assert client.get("/page").status == status
+        assert made == ["/page", "/page"], (status, headers, shareable)
+    page, made = _wsgi_page(headers=[("Vary", "Accept-Encoding")])
+    client = Client(ResponseCache(page, lambda: "v1"))
+    assert [client.get("/page").get_data() for _ in "ab"] == [b"x", b"x"] and made == ["/page"]
+
+
+def test_kept_responses_are_bounded_by_bytes_and_dropped_with_their_version():
+    page, made = _wsgi_page(body=b"y" * 10_000)
+    version = ["v1"]
+    cache = ResponseCache(page, lambda: version[0], max_bytes=100_000)
+    client = Client(cache)
+    for number in range(50):
+        client.get(f"/page/{number}")
+    assert 0 < cache.responses.size <= 100_000 and len(cache.responses) < 50
+    client.get("/page/49")
+    assert made.count("/page/49") == 1  # the newest is kept
+    version[0] = "v2"
+    client.get("/page/49")
+    assert made.count("/page/49") == 2 and len(cache.responses) == 1
+    # An index that cannot be read is the app's to report, not the cache's.
+    version[0] = None
+
+    def broken() -> str:
+        raise RuntimeError("no index")
+
+    Client(ResponseCache(page, broken)).get("/page/1")
+    assert made[-1] == "/page/1"

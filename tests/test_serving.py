@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import gzip
+import shutil
 import subprocess
 import urllib.request
 from pathlib import Path
 
 from bench.server import ROOT, gunicorn
 from encyclopedia.cli import production_command
+from encyclopedia.search import rebuild
+from encyclopedia.search.publishing import update_article
+from tests.conftest import write_article
 
 
 def start_second(port: int, shipped_index: tuple[Path, Path]) -> subprocess.CompletedProcess:
@@ -41,3 +46,35 @@ def test_a_second_server_on_a_busy_port_is_refused_and_the_first_keeps_serving(s
 def test_port_zero_is_refused_with_a_reason(shipped_index):
     second = start_second(0, shipped_index)
     assert second.returncode != 0 and "give a port" in second.stderr
+
+
+def test_pages_replayed_by_a_worker_are_whole_and_follow_a_save(tmp_path: Path):
+    """Through gunicorn: replayed responses carry their headers and a correct length, and
+    an update reaches the next visitor of either worker."""
+    content = tmp_path / "content"
+    content.mkdir()
+    write_article(content, "asthma", "title: Asthma", "Airways narrow: wheezing.\n")
+    shutil.copy(ROOT / "content" / "thesaurus.yaml", content / "thesaurus.yaml")
+    index = tmp_path / "index"
+    rebuild(content, index)
+
+    def fetch(port: int, path: str) -> tuple[dict[str, str], str]:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}{path}", headers={"Accept-Encoding": "gzip"}
+        )
+        with urllib.request.urlopen(request) as response:
+            body = response.read()
+            headers = dict(response.headers)
+        assert int(headers["Content-Length"]) == len(body)
+        assert headers["Content-Encoding"] == "gzip" and headers["Content-Security-Policy"]
+        return headers, gzip.decompress(body).decode()
+
+    with gunicorn(content, index) as port:
+        seen = [fetch(port, "/article/asthma") for _ in range(6)]  # new connections each
+        assert all("wheezing" in html for _, html in seen)
+        assert len({headers["ETag"] for headers, _ in seen}) == 1
+        write_article(content, "asthma", "title: Asthma", "Airways narrow: whistling.\n")
+        update_article(content, index, "asthma")
+        for _ in range(6):
+            assert "whistling" in fetch(port, "/article/asthma")[1]
+            assert "/article/asthma" in fetch(port, "/search?q=whistling")[1]

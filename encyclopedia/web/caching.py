@@ -24,6 +24,7 @@ from flask_compress import Compress
 
 from encyclopedia.lru import LRUCache
 from encyclopedia.web import library
+from encyclopedia.web.response_cache import ON_REPLAY, SHAREABLE, ResponseCache
 
 YEAR = 365 * 24 * 3600
 # Bounded by size, not count: at 50,000 articles a count bound let article pages
@@ -149,6 +150,20 @@ def init_app(app: Flask) -> None:
     def static_fingerprint(endpoint: str, values: dict) -> None:
         if endpoint == "static" and "filename" in values and "v" not in values:
             values["v"] = fingerprint(values["filename"])
+
+    @app.after_request
+    def shareable(response: Response) -> Response:
+        # A page from a PageCache is the same for every visitor of this index version:
+        # the response cache may replay it (it checks cookies and headers itself).
+        if response.status_code == 200 and g.get("compressed_page"):
+            request.environ[SHAREABLE] = True
+            request.environ[ON_REPLAY] = g.get("on_replay")
+        return response
+
+    app.wsgi_app = ResponseCache(  # type: ignore[method-assign]
+        app.wsgi_app, lambda: app.extensions["library"].search_version
+    )
+    app.extensions["response_cache"] = app.wsgi_app
 
     @app.after_request
     def static_cache(response: Response) -> Response:

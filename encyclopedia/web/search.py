@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, g, jsonify, render_template, request
 
 from encyclopedia.search import Results
 from encyclopedia.web import library
@@ -25,7 +26,11 @@ def results():
     page, size = library().parse_page(request.args.get("page"))
     found = library().search(query, page, size, exact=exact) if query.strip() else None
     if found is not None and page == 1:
-        _tally(found)
+        tally = _tally(found)
+        if tally is not None:
+            tally()
+            # Served again from the response cache, the search still counts.
+            g.on_replay = tally
     # The page depends only on the URL and what search_version covers, so it is rendered
     # once per version and URL (a popular search in a news spike is rendered once).
     cache: PageCache = current_app.extensions["search_page_cache"]
@@ -48,20 +53,26 @@ def api_search():
     exact = request.args.get("exact") == "1"
     page, size = library().parse_page(request.args.get("page"), request.args.get("limit"))
     found = library().search(query, page, size, exact=exact)
-    if page == 1:
-        _tally(found)
+    tally = _tally(found) if page == 1 else None
+    if tally is not None:
+        tally()
     return jsonify(found.to_dict())
 
 
-def _tally(found: Results) -> None:
-    """Count searches that found nothing or needed correcting, for the librarians.
-    Best effort: a patient's search never fails because the tally could not be written."""
+def _tally(found: Results) -> Callable[[], None] | None:
+    """What counts a search that found nothing or needed correcting, for the librarians;
+    None for a search that went well. Best effort: a patient's search never fails
+    because the tally could not be written."""
     if found.total and not found.searched:
-        return
+        return None
     kind = "no results" if not found.total else "corrected"
-    try:
-        current_app.extensions["workspace"].failed_searches.record(
-            found.query, kind, found.searched
-        )
-    except sqlite3.Error as exc:
-        log.warning("could not count a failed search: %s", exc)
+    failed = current_app.extensions["workspace"].failed_searches
+    query, searched = found.query, found.searched
+
+    def tally() -> None:
+        try:
+            failed.record(query, kind, searched)
+        except sqlite3.Error as exc:
+            log.warning("could not count a failed search: %s", exc)
+
+    return tally
