@@ -181,7 +181,9 @@ def worker_figures(content: Path, index: Path, slugs: list[str]) -> dict:
     return {"startup_s": first_search, **figures}
 
 
-def wrk(url: str, paths: list[str], connections: int, seconds: int, tmp: Path) -> dict:
+def wrk(
+    url: str, paths: list[str], connections: int, seconds: int, tmp: Path, *, close: bool = False
+) -> dict:
     path_file = tmp / "paths.txt"
     path_file.write_text("\n".join(paths) + "\n")
     out = subprocess.run(
@@ -200,7 +202,7 @@ def wrk(url: str, paths: list[str], connections: int, seconds: int, tmp: Path) -
         ],
         capture_output=True,
         text=True,
-        env={**os.environ, "WRK_PATHS": str(path_file)},
+        env={**os.environ, "WRK_PATHS": str(path_file), "WRK_CLOSE": "1" if close else "0"},
         timeout=seconds + 30,
     ).stdout
 
@@ -242,11 +244,13 @@ def http_figures(content: Path, index: Path, slugs: list[str], seconds: int) -> 
             "article pages": [f"/article/{slug}" for slug in slugs[:500]],
         }
         with tempfile.TemporaryDirectory() as tmp:
-            # Warm every worker's caches once. Ten connections: each worker has a socket
-            # of its own (reuse_port) and the kernel picks one per connection, so two
-            # could both land on one worker and leave the other cold for the first run.
+            # Warm every worker's caches once. Each worker has a socket of its own
+            # (reuse_port) and the kernel picks one per connection, so a few kept-alive
+            # connections could all land on one worker and leave the other cold (seen:
+            # one worker's first searches, 8-30 ms each, made a 1-connection run's p99).
+            # A new connection per request reaches both workers with every path.
             for paths in kinds.values():
-                wrk(url, paths, 10, 1, Path(tmp))
+                wrk(url, paths, 4, 2, Path(tmp), close=True)
             return {
                 (kind, c): wrk(url, paths, c, seconds, Path(tmp))
                 for kind, paths in kinds.items()

@@ -51,6 +51,7 @@ def main() -> None:
         "pages": lambda: ext["page_cache"].pages,
         "results pages": lambda: ext["search_page_cache"].pages,
         "compressed": lambda: ext["compress"].cache.bodies,
+        "responses": lambda: ext["response_cache"].responses,
         "results": lambda: library._results,
         "postings": lambda: ranking.SHARED_CACHE._arrays,
     }
@@ -72,7 +73,7 @@ def main() -> None:
         for page in range(1, (count + per_page - 1) // per_page + 1):
             client.get(f"/a-z/{letter.lower()}", query_string={"page": page})
     for slug in slugs:
-        if full("pages", "compressed"):
+        if full("pages", "compressed", "responses"):
             break
         client.get(f"/article/{slug}")
     words = sorted({w for slug in slugs for w in slug.split("-") if len(w) > 3 and w.isalpha()})
