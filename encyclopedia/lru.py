@@ -68,3 +68,26 @@ class LRUCache(Generic[V]):
     def __iter__(self) -> Iterator[Hashable]:
         with self._lock:
             return iter(list(self._values))
+
+
+class PerVersion(Generic[V]):
+    """An :class:`LRUCache` for one version of what its values depend on (the published
+    index, the thesaurus); asked for another version, it starts afresh.
+
+    A new cache, not a cleared one: a value of the old version still being made lands
+    in the old cache, which nothing reads any more.
+    """
+
+    def __init__(self, max_size: int, size: Callable[[V], int] = lambda _: 1):
+        self.max_size = max_size
+        self._size_of = size
+        self.version: Hashable | None = None
+        self.current: LRUCache[V] = LRUCache(max_size, size)
+        self._lock = threading.Lock()
+
+    def of(self, version: Hashable) -> LRUCache[V]:
+        with self._lock:
+            if version != self.version:
+                self.current = LRUCache(self.max_size, self._size_of)
+                self.version = version
+            return self.current

@@ -601,22 +601,21 @@ class Library:
     def site_map_page(self, letter: str, page: Any = 1) -> SiteMapPage | None:
         """One page of a letter, or None past its last page (a page that is not a
         number is a :class:`BadRequest`)."""
-        entries = self.site_map(letter)
+        normalised = _letter(letter)
+        entries = self.snapshot().site_map[normalised]
         try:
             number = int(page) if page not in (None, "") else 1
         except (TypeError, ValueError):
             raise BadRequest("page must be a whole number") from None
         size = self.site_map_page_size
-        starts = range(0, max(len(entries), 1), size)
-        if not 1 <= number <= len(starts):
-            return None
         guides = tuple(
             (entries[at].name, entries[min(at + size, len(entries)) - 1].name)
-            for at in starts
-            if entries
+            for at in range(0, len(entries), size)
         )
-        at = starts[number - 1]
-        return SiteMapPage(_letter(letter), number, entries[at : at + size], guides)
+        if not 1 <= number <= max(1, len(guides)):  # a letter with no entries has one page
+            return None
+        at = (number - 1) * size
+        return SiteMapPage(normalised, number, entries[at : at + size], guides)
 
     def close_matches(self, text: str, limit: int = 5) -> list[CatalogEntry]:
         """Articles whose names look like ``text``: for a mistyped address or an empty search."""

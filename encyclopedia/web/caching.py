@@ -15,16 +15,15 @@ had been 0.25 ms of the 0.66 ms a cached results page cost in process, the large
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask, Request, Response, current_app, g, make_response, request
 from flask_compress import Compress
 
-from encyclopedia.lru import LRUCache
+from encyclopedia.lru import LRUCache, PerVersion
 from encyclopedia.web import library
-from encyclopedia.web.response_cache import ON_REPLAY, SHAREABLE, ResponseCache
+from encyclopedia.web.response_cache import SHAREABLE, ResponseCache
 
 YEAR = 365 * 24 * 3600
 # Bounded by size, not count: at 50,000 articles a count bound let article pages
@@ -52,28 +51,27 @@ class PageCache:
     def __init__(self, max_bytes: int = PAGE_CACHE_BYTES, name: str = "pages"):
         self.max_bytes = max_bytes
         self.name = name
-        self.version: str | None = None
-        self.pages: LRUCache[bytes] = LRUCache(max_bytes, size=_page_size)
-        self.lock = threading.Lock()
+        self._pages: PerVersion[bytes] = PerVersion(max_bytes, size=_page_size)
+
+    @property
+    def pages(self) -> LRUCache[bytes]:
+        """The pages of the latest version asked for."""
+        return self._pages.current
 
     @property
     def bytes(self) -> int:
         return self.pages.size
 
     def get_or_render(self, version: str, key: str, render: Callable[[], str]) -> bytes:
-        with self.lock:
-            if version != self.version:
-                # A fresh cache, not a cleared one: a page of the old version still
-                # rendering lands in the old cache, which nothing reads any more.
-                self.pages = LRUCache(self.max_bytes, size=_page_size)
-                self.version = version
-            pages = self.pages
-        return pages.get_or_load(key, lambda: render().encode())
+        return self._pages.of(version).get_or_load(key, lambda: render().encode())
 
     def page(self, version: str, key: str, render: Callable[[], str]) -> bytes:
-        """:meth:`get_or_render`, in a request: its compressed body is kept too."""
+        """:meth:`get_or_render`, in a request: its compressed body is kept too, and the
+        whole response may be replayed to anyone (:mod:`~encyclopedia.web.response_cache`
+        checks cookies and headers itself)."""
         html = self.get_or_render(version, key, render)
         g.compressed_page = f"{self.name}\0{version}\0{key}"
+        request.environ[SHAREABLE] = True
         return html
 
 
@@ -150,15 +148,6 @@ def init_app(app: Flask) -> None:
     def static_fingerprint(endpoint: str, values: dict) -> None:
         if endpoint == "static" and "filename" in values and "v" not in values:
             values["v"] = fingerprint(values["filename"])
-
-    @app.after_request
-    def shareable(response: Response) -> Response:
-        # A page from a PageCache is the same for every visitor of this index version:
-        # the response cache may replay it (it checks cookies and headers itself).
-        if response.status_code == 200 and g.get("compressed_page"):
-            request.environ[SHAREABLE] = True
-            request.environ[ON_REPLAY] = g.get("on_replay")
-        return response
 
     app.wsgi_app = ResponseCache(  # type: ignore[method-assign]
         app.wsgi_app, lambda: app.extensions["library"].search_version

@@ -24,12 +24,11 @@ leaves a callable (:data:`ON_REPLAY`) that is run on every replay.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from encyclopedia.lru import LRUCache
+from encyclopedia.lru import LRUCache, PerVersion
 
 log = logging.getLogger(__name__)
 
@@ -91,19 +90,12 @@ class ResponseCache:
     ):
         self.app = app
         self.version = version
-        self.max_bytes = max_bytes
-        self._version: str | None = None
-        self.responses: LRUCache[Kept] = LRUCache(max_bytes, size=_size)
-        self._lock = threading.Lock()
+        self._responses: PerVersion[Kept] = PerVersion(max_bytes, size=_size)
 
-    def _for(self, version: str) -> LRUCache[Kept]:
-        with self._lock:
-            if version != self._version:
-                # A new cache, not a cleared one: a page of the old version still being
-                # made lands in the old cache, which nothing reads any more.
-                self.responses = LRUCache(self.max_bytes, size=_size)
-                self._version = version
-            return self.responses
+    @property
+    def responses(self) -> LRUCache[Kept]:
+        """The responses of the latest version asked for."""
+        return self._responses.current
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") != "GET" or any(
@@ -113,7 +105,7 @@ class ResponseCache:
         try:
             # Read before the page is made, so a page is never kept under a newer version
             # than the one it shows.
-            responses = self._for(self.version())
+            responses = self._responses.of(self.version())
         except Exception:  # no index yet, a damaged one: the app says so properly
             return self.app(environ, start_response)
         key = (

@@ -6,11 +6,12 @@ import logging
 import sqlite3
 from collections.abc import Callable
 
-from flask import Blueprint, current_app, g, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 
 from encyclopedia.search import Results
 from encyclopedia.web import library
 from encyclopedia.web.caching import PageCache
+from encyclopedia.web.response_cache import ON_REPLAY
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +30,8 @@ def results():
         tally = _tally(found)
         if tally is not None:
             tally()
-            # Served again from the response cache, the search still counts.
-            g.on_replay = tally
+            # Replayed by the response cache, the search still counts.
+            request.environ[ON_REPLAY] = tally
     # The page depends only on the URL and what search_version covers, so it is rendered
     # once per version and URL (a popular search in a news spike is rendered once).
     cache: PageCache = current_app.extensions["search_page_cache"]
