@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 		{ echo "Python 3.11 or newer is needed (set PYTHON=python3.12, say)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,semantic]'
 	touch $@
 
 run: $(STAMP)

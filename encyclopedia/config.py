@@ -48,6 +48,9 @@ class Settings:
     # installation, shared by every worker. Sessions signed with a known key could be forged.
     secret_key: str = ""
     https: bool = False
+    # Semantic search (encyclopedia/search/semantic.py) when its model is installed;
+    # ENCYCLOPEDIA_SEMANTIC=0 turns it off, for lexical-only builds and searches.
+    semantic: bool = True
 
     @property
     def thesaurus_path(self) -> Path:
@@ -68,6 +71,7 @@ class Settings:
             site_map_page_size=_env_int("ENCYCLOPEDIA_SITE_MAP_PAGE_SIZE", 500),
             secret_key=env.get("ENCYCLOPEDIA_SECRET_KEY") or cls.secret_key,
             https=env.get("ENCYCLOPEDIA_HTTPS", "").lower() in ("1", "true", "yes"),
+            semantic=env.get("ENCYCLOPEDIA_SEMANTIC", "1").lower() not in ("0", "false", "no"),
         )
         return settings.with_overrides(**overrides)
 

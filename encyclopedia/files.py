@@ -16,12 +16,13 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Readers see the old text or the new, never a part: write beside, flush, rename."""
+def write_atomically(path: Path, text: str | bytes) -> None:
+    """Readers see the old text (or bytes) or the new, never a part: write beside, flush,
+    rename."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with open(tmp, "wb") as handle:
+            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

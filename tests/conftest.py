@@ -64,6 +64,13 @@ def library(shipped_index: tuple[Path, Path]) -> Library:
 
 
 @pytest.fixture(scope="session")
+def lexical_library(shipped_index: tuple[Path, Path]) -> Library:
+    """The same index searched by words alone, as a site without the model is."""
+    content, index = shipped_index
+    return Library(index, thesaurus=content / "thesaurus.yaml", semantic=False)
+
+
+@pytest.fixture(scope="session")
 def app(shipped_index: tuple[Path, Path]):
     content, index = shipped_index
     return create_app({"content_dir": content, "index_dir": index, "TESTING": True})

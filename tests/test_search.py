@@ -187,17 +187,24 @@ def test_text_from_articles_is_escaped_in_snippets(content: Path, tmp_path: Path
         "type 2 diabetes in children",
     ],
 )
-def test_the_total_is_the_number_of_articles_whoosh_would_score(library: Library, query: str):
-    """The total comes from the numpy ranking; it must equal what Whoosh's scoring finds."""
+def test_the_total_is_the_number_of_articles_whoosh_would_score(
+    lexical_library: Library, library: Library, query: str
+):
+    """The total comes from the numpy ranking; it must equal what Whoosh's scoring finds,
+    plus, when meaning is searched too, the articles only meaning found."""
     from encyclopedia.search.library import _planner
     from encyclopedia.search.query import build_query
 
-    snapshot = library.snapshot()
-    plan = _planner(snapshot, library.thesaurus.get()).plan(library.clean(query))
+    snapshot = lexical_library.snapshot()
+    plan = _planner(snapshot, lexical_library.thesaurus.get()).plan(lexical_library.clean(query))
     if plan.is_empty:
+        assert lexical_library.search_uncached(query).total == 0
         assert library.search_uncached(query).total == 0
         return
     searcher = snapshot.searcher()
     scored = len(searcher.search(build_query(plan), limit=None))
     assert snapshot.ranker.rank(build_query(plan), searcher, 10).total == scored
-    assert library.search_uncached(query).total == scored
+    assert lexical_library.search_uncached(query).total == scored
+    found = library.search_uncached(query, 1, 50)
+    by_meaning = [h for h in found.hits if "in other words" in " ".join(h.why)]
+    assert found.total == scored + len(by_meaning)

@@ -1,4 +1,4 @@
-"""Searches that found nothing or needed a correction: what patients looked for and the
+"""Searches that found nothing, nothing good, or needed a correction: what patients looked for and the
 encyclopedia did not understand, so librarians can teach it.
 
 Only the query text and counts are kept, never who searched, from where or at what time
@@ -27,7 +27,7 @@ MAX_KEPT_LENGTH = 100
 @dataclass(frozen=True)
 class FailedSearch:
     query: str
-    kind: str  # "no results" or "corrected"
+    kind: str  # "no results", "weak results" (nothing matched well) or "corrected"
     corrected_to: str | None
     count: int
     last_day: str

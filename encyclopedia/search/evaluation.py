@@ -7,6 +7,7 @@ Used by ``bench/relevance.py`` (which prints the table) and by the relevance tes
 
 from __future__ import annotations
 
+import csv
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -20,6 +21,7 @@ from whoosh.analysis import StandardAnalyzer
 from whoosh.fields import ID, TEXT, Schema
 
 from encyclopedia.articles import load_folder
+from encyclopedia.normalize import fold
 from encyclopedia.search.library import Library
 
 Ranker = Callable[[str], list[str]]
@@ -70,6 +72,24 @@ def load_cases(path: Path) -> list[Case]:
         Case(kind, str(query), frozenset(slugs))
         for kind, items in data.items()
         for query, slugs in items.items()
+    ]
+
+
+def load_title_cases(path: Path, content_dir: Path) -> list[Case]:
+    """Real-query sets: a TSV of ``query``, ``expected`` (article titles joined by ``|``,
+    any of which answers it) and ``kind``. Titles are resolved to slugs in ``content_dir``
+    so the same file judges any import of the MedlinePlus topics."""
+    folder = load_folder(content_dir)
+    slugs = {fold(a.title): a.slug for a in folder.articles.values()}
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    return [
+        Case(
+            row["kind"],
+            row["query"],
+            frozenset(slugs[fold(t)] for t in row["expected"].split("|") if fold(t) in slugs),
+        )
+        for row in rows
     ]
 
 

@@ -19,14 +19,16 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import index as whoosh_index
+from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from encyclopedia.articles import Article
 from encyclopedia.config import Settings
 from encyclopedia.lru import LRUCache
 from encyclopedia.normalize import fold, initial, sort_key
-from encyclopedia.search import snippets
+from encyclopedia.search import fusion, semantic, snippets
 from encyclopedia.search.documents import CatalogEntry, file_digest, index_document
 from encyclopedia.search.publishing import (
     CATALOG,
@@ -40,6 +42,8 @@ from encyclopedia.search.schema import STOP_WORDS, analyze, name_key, word_key
 from encyclopedia.search.spelling import Corrector
 from encyclopedia.search.suggestions import Suggestion, SuggestionIndex
 from encyclopedia.search.thesaurus import Thesaurus, ThesaurusFile
+
+semantic_loader = semantic.load_embedder
 
 log = logging.getLogger(__name__)
 LETTERS = (*"ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0-9")
@@ -89,6 +93,8 @@ class Results:
     hits: tuple[Hit, ...]
     searched: str | None = None  # the corrected query, when it was corrected
     did_you_mean: str | None = None
+    # No hit matches well: the page says so plainly and the librarians see the search.
+    weak: bool = False
 
     def memory(self) -> int:
         """Roughly what keeping these results costs, in bytes (within a fifth, measured
@@ -123,6 +129,7 @@ class Results:
             "pages": self.pages,
             "corrected_query": self.searched,
             "did_you_mean": self.did_you_mean,
+            "weak": self.weak,
             "results": [hit.to_dict() for hit in self.hits],
         }
 
@@ -189,6 +196,7 @@ class Health:
     stale: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
     error: str | None = None
+    semantic: str = ""  # whether meaning is searched, and if not why
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -221,6 +229,13 @@ class Snapshot:
         self.catalog: dict[str, CatalogEntry] = {
             entry["slug"]: CatalogEntry.from_dict(entry) for entry in meta["articles"]
         }
+        try:
+            found = semantic.read_vectors(path, meta)
+            if found and set(found[0].slugs) != set(self.catalog):
+                raise ValueError("the vectors do not cover the same articles as the catalog")
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise IndexUnavailable(f"the vectors in {path} are damaged: {exc}") from exc
+        self.vectors = semantic.VectorTable(*found) if found else None
         self._local = threading.local()
         self.ranker = Ranker(WEIGHTING, SHARED_CACHE)
 
@@ -294,6 +309,17 @@ class Snapshot:
         return letters
 
     @cached_property
+    def docnums(self) -> tuple[np.ndarray, np.ndarray]:
+        """Whoosh's document number of each row of the vector table, and the other way
+        round (-1 for a document with no row: a deleted one)."""
+        searcher = self.searcher()
+        slugs = self.vectors.slugs if self.vectors is not None else ()
+        numbers = np.array([searcher.document_number(slug=s) for s in slugs], dtype=np.int64)
+        rows = np.full(searcher.reader().doc_count_all(), -1, dtype=np.int64)
+        rows[numbers] = np.arange(len(numbers))
+        return numbers, rows
+
+    @cached_property
     def suggestions(self) -> SuggestionIndex:
         return SuggestionIndex(list(self.catalog.values()))
 
@@ -343,8 +369,11 @@ class Library:
         page_size: int = 10,
         max_page_size: int = 50,
         site_map_page_size: int = 500,
+        semantic: bool | None = None,
     ):
         self.index_dir = Path(index_dir)
+        # One embedder per process, or None and why (lexical only, said once in the log).
+        self.embedder, self.semantic_status = semantic_loader(semantic)
         self.thesaurus = ThesaurusFile(Path(thesaurus) if thesaurus else None)
         self.max_query_length = max_query_length
         self.page_size = page_size
@@ -372,6 +401,7 @@ class Library:
             page_size=settings.page_size,
             max_page_size=settings.max_page_size,
             site_map_page_size=settings.site_map_page_size,
+            semantic=settings.semantic,
         )
 
     # -- opening -------------------------------------------------------------------
@@ -502,25 +532,69 @@ class Library:
         query = build_query(plan)
         # Scored with numpy over whole posting lists (ranking.py): Whoosh's ranking,
         # without Whoosh's per-document matcher walk.
-        ranked = snapshot.ranker.rank(query, searcher, page * size)
-        shown = ranked.docnums[(page - 1) * size : page * size]
+        ranked = snapshot.ranker.rank(query, searcher, max(page * size, fusion.POOL))
+        vectors = snapshot.vectors if self.embedder is not None else None
+        if vectors is not None:
+            fused = fusion.fuse(
+                ranked,
+                vectors.similarity(self.embedder.query(_meaning_text(plan))),
+                *snapshot.docnums,
+                exact=self._exact_docnums(plan, snapshot),
+                corrected=bool(plan.corrections),
+                words_required=bool(plan.phrases),
+            )
+        else:
+            fused = fusion.lexical_only(ranked, exact=bool(self._exact_docnums(plan, snapshot)))
+        shown = fused.docnums[(page - 1) * size : page * size]
         words = list(dict.fromkeys(t for f, t in query.iter_all_terms() if f == "body"))
         tokens = snippets.body_tokens(searcher.reader(), shown, words)
         hits = [
-            self._hit(searcher.stored_fields(docnum), plan, snapshot, tokens[docnum])
+            self._hit(
+                searcher.stored_fields(docnum),
+                plan,
+                snapshot,
+                tokens[docnum],
+                by_meaning=docnum in fused.by_meaning,
+            )
             for docnum in shown
         ]
+        # A correction the ranking did not follow ("achalasia" is not "aphasia": meaning
+        # put another article first) is offered, not imposed.
+        followed = plan.corrections and not fused.overruled_correction
         return Results(
             cleaned,
-            ranked.total,
+            fused.total,
             page,
             size,
             tuple(hits),
-            plan.searched if plan.corrections else None,
-            plan.did_you_mean,
+            plan.searched if followed else None,
+            plan.did_you_mean or (plan.searched if plan.corrections and not followed else None),
+            fused.weak,
         )
 
-    def _hit(self, hit: dict, plan: QueryPlan, snapshot: Snapshot, tokens: list[Any]) -> Hit:
+    def _exact_docnums(self, plan: QueryPlan, snapshot: Snapshot) -> frozenset[int]:
+        """Articles the query names exactly as typed (a title or other name): they come
+        first whatever meaning says. Not after a correction, which may be wrong."""
+        if plan.corrections:
+            return frozenset()
+        keys = [b.key for b in plan.boosts if b.weight >= 1.0 and b.reason is None]
+        if not keys:
+            return frozenset()
+        searcher = snapshot.searcher()
+        found = set()
+        for key in keys:
+            found.update(searcher.docs_for_query(wq.Term("name_keys", key)))
+        return frozenset(found)
+
+    def _hit(
+        self,
+        hit: dict,
+        plan: QueryPlan,
+        snapshot: Snapshot,
+        tokens: list[Any],
+        *,
+        by_meaning: bool = False,
+    ) -> Hit:
         slug = hit["slug"]
         entry = snapshot.catalog.get(slug)
         # A handful of names per hit: worked out here, not kept for 50,000 articles.
@@ -530,6 +604,8 @@ class Library:
         strongest = next((b for b in plan.boosts if b.key in names), None)
         matched_key = strongest.key if strongest else None
         why = [strongest.reason] if strongest and strongest.reason else []
+        if by_meaning:
+            why.append("it is about what you asked, in other words")
         section = _asked_section(plan, matched_key, hit["page"]["sections"])
         if section:
             snippet = snippets.section_snippet(section, plan.all_terms)
@@ -574,7 +650,7 @@ class Library:
         or recycled worker is never cold."""
         snapshot = self.snapshot()
         _planner(snapshot, self.thesaurus.get())
-        for table in ("site_map", "suggestions"):
+        for table in ("site_map", "suggestions", "docnums"):
             getattr(snapshot, table)
 
     def suggest(self, text: str, limit: int = 10) -> list[Suggestion]:
@@ -641,7 +717,16 @@ class Library:
         try:
             snapshot = self.snapshot()
         except IndexUnavailable as exc:
-            return Health(False, 0, len(on_disk), None, None, running, error=str(exc))
+            return Health(
+                False,
+                0,
+                len(on_disk),
+                None,
+                None,
+                running,
+                error=str(exc),
+                semantic=self.semantic_status,
+            )
         catalog = snapshot.catalog
         missing = sorted(set(on_disk) - set(catalog))
         extra = sorted(set(catalog) - set(on_disk))
@@ -662,7 +747,15 @@ class Library:
             stale,
             extra,
             error=self.damage,
+            semantic=self._semantic_health(snapshot),
         )
+
+    def _semantic_health(self, snapshot: Snapshot) -> str:
+        if self.embedder is None:
+            return self.semantic_status
+        if snapshot.vectors is None:
+            return "lexical only: this build has no vectors (reindex with the model installed)"
+        return f"on: {semantic.MODEL_ID}, {len(snapshot.vectors)} articles"
 
     def _digest(self, path: Path) -> str:
         """A file's digest, recomputed only when its size or modification time changes."""
@@ -679,6 +772,19 @@ class Library:
             return ""
         self._digests[path.name] = (st.st_mtime_ns, st.st_size, digest)
         return digest
+
+
+def _meaning_text(plan: QueryPlan) -> str:
+    """What the model reads: the words as typed (not corrected: a correction may be wrong,
+    and the model reads misspellings well), then what the thesaurus says they mean, so
+    "nph" reaches the model as "normal pressure hydrocephalus" too."""
+    meanings = [
+        " ".join(alternative.words)
+        for slot in plan.slots
+        for alternative in slot.alternatives[1:]
+        if alternative.reason
+    ]
+    return "; ".join([plan.text, *dict.fromkeys(meanings)])
 
 
 def _article_page(

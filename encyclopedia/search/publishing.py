@@ -22,6 +22,7 @@ import ctypes
 import datetime as dt
 import fcntl
 import json
+import logging
 import multiprocessing
 import os
 import shutil
@@ -31,13 +32,17 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from whoosh import index as whoosh_index
 
 from encyclopedia.articles import SLUG_PATTERN, Article, Folder, Problem, load_folder
 from encyclopedia.files import write_atomically
+from encyclopedia.search import semantic
 from encyclopedia.search.documents import catalog_entry, file_digest, index_document
 from encyclopedia.search.schema import SCHEMA_VERSION, build_schema
+
+log = logging.getLogger(__name__)
 
 CURRENT = "CURRENT"
 BUILDS = "builds"
@@ -183,8 +188,11 @@ def build_into(
     content_dir: Path,
     progress: Progress | None = None,
     processes: int = 1,
+    previous: Path | None = None,
 ) -> int:
-    """Write a complete index of ``folder.articles`` into the empty folder ``path``."""
+    """Write a complete index of ``folder.articles`` into the empty folder ``path``, with
+    the articles' vectors when the model is here (reusing ``previous`` build's vectors of
+    articles whose text has not changed)."""
     ix = whoosh_index.create_in(str(path), build_schema())
     writer = ix.writer(limitmb=256)
     catalog = []
@@ -209,6 +217,12 @@ def build_into(
         "built": dt.datetime.now(dt.UTC).isoformat(),
         "articles": catalog,
     }
+    embedder, _ = semantic.load_embedder()
+    if embedder is not None:
+        texts = {a.slug: semantic.article_text(a) for a in articles}
+        meta[semantic.VECTORS_KEY] = semantic.write_vectors(
+            path, meta, [a.slug for a in articles], texts, embedder, _old_vectors(previous)
+        )
     write_atomically(path / CATALOG, json.dumps(meta, ensure_ascii=False))
     # Prove the build opens and holds what it should before anyone can see it.
     with whoosh_index.open_dir(str(path)).searcher() as searcher:
@@ -282,7 +296,7 @@ def _rebuild_locked(
     previous = current_build(index_dir)
     path = _new_build_dir(index_dir)
     try:
-        count = build_into(path, folder, content_dir, counted, processes)
+        count = build_into(path, folder, content_dir, counted, processes, previous)
         # Saves that landed while the build ran (the editor does not wait for a full
         # rebuild) are applied to the new build before anyone sees it.
         caught_up = _apply_updates(
@@ -479,8 +493,38 @@ def _apply_updates(
     writer.commit()
     ix.close()
     meta["articles"] = sorted(catalog.values(), key=lambda entry: entry["slug"])
+    _update_vectors(build, meta, folder, [s for s, a in actions if a in ("added", "updated")])
     write_atomically(build / CATALOG, json.dumps(meta, ensure_ascii=False))
+    semantic.remove_unused_vectors(build, meta)
     return actions
+
+
+def _old_vectors(build: Path | None) -> tuple[semantic.Rows, Any] | None:
+    """A build's vectors to reuse, or None when it has none (or they cannot be read)."""
+    if build is None:
+        return None
+    try:
+        meta = json.loads((build / CATALOG).read_text(encoding="utf-8"))
+        return semantic.read_vectors(build, meta)
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _update_vectors(build: Path, meta: dict, folder: Folder, changed: list[str]) -> None:
+    """Keep a build's vectors in step with its catalog: only changed articles are embedded.
+    A build made without vectors stays without; one whose vectors cannot be kept in step
+    (no model in this process) loses them, since a stale vector would rank wrongly."""
+    if semantic.VECTORS_KEY not in meta:
+        return
+    embedder, reason = semantic.load_embedder()
+    old = _old_vectors(build)
+    if embedder is None or old is None:
+        log.warning("this build's vectors are dropped: %s", reason)
+        meta.pop(semantic.VECTORS_KEY)
+        return
+    slugs = [entry["slug"] for entry in meta["articles"]]
+    texts = {slug: semantic.article_text(folder.articles[slug]) for slug in changed}
+    meta[semantic.VECTORS_KEY] = semantic.write_vectors(build, meta, slugs, texts, embedder, old)
 
 
 def _check_against_catalog(article: Article, catalog: dict, path: Path) -> None:

@@ -61,12 +61,12 @@ def api_search():
 
 
 def _tally(found: Results) -> Callable[[], None] | None:
-    """What counts a search that found nothing or needed correcting, for the librarians;
-    None for a search that went well. Best effort: a patient's search never fails
-    because the tally could not be written."""
-    if found.total and not found.searched:
+    """What counts a search that found nothing, found nothing good or needed correcting,
+    for the librarians; None for a search that went well. Best effort: a patient's
+    search never fails because the tally could not be written."""
+    if found.total and not found.searched and not found.weak:
         return None
-    kind = "no results" if not found.total else "corrected"
+    kind = "no results" if not found.total else "weak results" if found.weak else "corrected"
     failed = current_app.extensions["workspace"].failed_searches
     query, searched = found.query, found.searched
 
