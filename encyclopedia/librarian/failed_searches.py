@@ -1,5 +1,5 @@
-"""Searches that found nothing, nothing good, or needed a correction: what patients looked for and the
-encyclopedia did not understand, so librarians can teach it.
+"""Searches that found nothing, nothing good, or needed a correction: what patients looked
+for and the encyclopedia did not understand, so librarians can teach it.
 
 Only the query text and counts are kept, never who searched, from where or at what time
 (the day of the last occurrence only). Queries that look like they carry a person's

@@ -149,7 +149,7 @@ def load_embedder(enabled: bool | None = None) -> tuple[Embedder | None, str]:
 
         enabled = Settings.from_env().semantic
     if not enabled:
-        return None, "semantic search is turned off (ENCYCLOPEDIA_SEMANTIC=0)"
+        return None, "lexical only: semantic search is turned off (ENCYCLOPEDIA_SEMANTIC=0)"
     if "embedder" not in _loaded:
         try:
             _loaded["embedder"] = Embedder(model_file())

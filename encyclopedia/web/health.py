@@ -24,6 +24,7 @@ def healthz():
         "stale": health.stale[:50],
         "extra": health.extra[:50],
         "error": health.error,
+        "semantic": health.semantic,
     }
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
