@@ -8,6 +8,8 @@ Used by ``bench/relevance.py`` (which prints the table) and by the relevance tes
 from __future__ import annotations
 
 import csv
+import re
+import sqlite3
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -103,6 +105,12 @@ def also_called_cases(content_dir: Path) -> list[Case]:
     ]
 
 
+def title_cases(content_dir: Path) -> list[Case]:
+    """Every article's title, which should find that article first."""
+    folder = load_folder(content_dir)
+    return [Case("title", a.title, frozenset({a.slug})) for a in folder.articles.values()]
+
+
 def evaluate(cases: Iterable[Case], ranker: Ranker) -> dict[str, Score]:
     """Scores by kind, plus ``all``."""
     scores: dict[str, Score] = defaultdict(Score)
@@ -151,3 +159,32 @@ class PlainBM25:
         self.searcher.close()
         self.index.close()
         self._tmp.cleanup()
+
+
+class PlainFTS5:
+    """A second baseline: SQLite FTS5's BM25 over title and body, words joined by OR.
+    What a site built on SQLite alone would rank."""
+
+    def __init__(self, content_dir: Path):
+        self.db = sqlite3.connect(":memory:")
+        self.db.execute("CREATE VIRTUAL TABLE a USING fts5(slug UNINDEXED, title, body)")
+        self.db.executemany(
+            "INSERT INTO a VALUES (?, ?, ?)",
+            [
+                (a.slug, a.title, " ".join([a.summary, *(s.markdown for s in a.sections)]))
+                for a in load_folder(content_dir).articles.values()
+            ],
+        )
+
+    def __call__(self, query: str) -> list[str]:
+        words = [w for w in re.findall(r"\w+", query.lower()) if w]
+        if not words:
+            return []
+        match = " OR ".join(f'"{w}"' for w in words)
+        rows = self.db.execute(
+            "SELECT slug FROM a WHERE a MATCH ? ORDER BY bm25(a, 0, 3.0, 1.0) LIMIT 10", (match,)
+        )
+        return [slug for (slug,) in rows]
+
+    def close(self) -> None:
+        self.db.close()

@@ -12,11 +12,13 @@ from encyclopedia.search.evaluation import (
     also_called_cases,
     evaluate,
     load_cases,
+    load_title_cases,
     project_ranker,
 )
-from tests.conftest import SHIPPED_CONTENT
+from tests.conftest import MEDLINEPLUS_JSON, SHIPPED_CONTENT
 
 HERE = Path(__file__).parent
+REAL_DEV = MEDLINEPLUS_JSON.parent / "real_queries_dev.tsv"
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +53,7 @@ def test_patient_queries_meet_the_targets(medline_library):
 def test_also_called_names_find_their_article_first(medline_library, medlineplus):
     score = evaluate(also_called_cases(medlineplus[0]), project_ranker(medline_library))["all"]
     assert score.cases > 800
-    assert score.success_at_1 >= 0.98, score.misses
+    assert score.success_at_1 >= 0.99, score.misses
 
 
 def test_held_out_queries_do_much_better_than_plain_bm25(medline_library, medlineplus):
@@ -64,3 +66,55 @@ def test_held_out_queries_do_much_better_than_plain_bm25(medline_library, medlin
         baseline.close()
     assert ours.success_at_1 >= theirs.success_at_1 + 0.3
     assert ours.success_at_10 >= 0.9
+
+
+def test_real_patients_words_meet_the_targets(medline_library, medlineplus):
+    """What real people sent the National Library of Medicine (tuned on: the targets)."""
+    if medline_library.embedder is None:
+        pytest.skip(medline_library.semantic_status)
+    dev = evaluate(load_title_cases(REAL_DEV, medlineplus[0]), project_ranker(medline_library))
+    assert dev["all"].success_at_1 >= 0.90, dev["all"].misses
+    assert dev["all"].success_at_10 >= 0.98, dev["all"].misses
+
+
+def test_real_held_out_words_do_far_better_than_plain_bm25(medline_library, medlineplus):
+    """Never tuned on: a guard against regressions, well below the 0.90 goal it misses."""
+    cases = load_title_cases(HERE / "real_heldout.tsv", medlineplus[0])
+    assert len(cases) >= 100
+    ours = evaluate(cases, project_ranker(medline_library))["all"]
+    baseline = PlainBM25(medlineplus[0])
+    try:
+        theirs = evaluate(cases, baseline)["all"]
+    finally:
+        baseline.close()
+    floor = 0.85 if medline_library.embedder is not None else 0.70
+    assert ours.success_at_1 >= floor and ours.success_at_1 >= theirs.success_at_1 + 0.05
+
+
+@pytest.mark.parametrize(
+    ("query", "slug"),
+    [
+        # A short generic name must not beat the specific one covering more of the query.
+        ("type ii diabetes", "diabetes-type-2"),
+        ("how to manage prostate cancer", "prostate-cancer"),
+        ("childhood obesity", "obesity-in-children"),
+        ("congenital heart disease", "congenital-heart-defects"),
+        ("rheumatoid arthritis", "rheumatoid-arthritis"),
+        # Words no article contains, reached by meaning (or the thesaurus).
+        ("Gastroparesis", "stomach-disorders"),
+        ("Nph", "hydrocephalus"),
+        ("nephrotic syndrome", "kidney-diseases"),
+        # Misleading top hits of the words alone.
+        ("pins and needles", "peripheral-nerve-disorders"),
+        ("stomach bug", "gastroenteritis"),
+        ("covid", "covid-19-coronavirus-disease-2019"),
+        ("loose weight", "weight-control"),
+        ("pink eye", "pink-eye"),
+    ],
+)
+def test_what_went_wrong_on_real_queries_now_goes_right(medline_library, query, slug):
+    if medline_library.embedder is None:
+        pytest.skip(medline_library.semantic_status)
+    found = medline_library.search(query)
+    assert found.hits[0].slug == slug, [h.slug for h in found.hits[:3]]
+    assert found.did_you_mean != "pin eye"
