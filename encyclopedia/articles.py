@@ -84,6 +84,13 @@ class Article:
         return tuple(seen.values())
 
 
+def title_key(title: str) -> str:
+    """The one rule for "the same title": case, accents and punctuation folded, so
+    *Ménière disease* and *Meniere disease* are one title. Every check (load_folder,
+    update, the editor) asks this, so a file update accepts cannot make reindex refuse."""
+    return fold(title)
+
+
 class ArticleError(Exception):
     """An article file that cannot be used; carries every problem found in it."""
 
@@ -357,7 +364,7 @@ def load_folder(content_dir: Path, paths: Iterable[Path] | None = None) -> Folde
 
     by_title: dict[str, list[str]] = defaultdict(list)
     for article in parsed.values():
-        by_title[fold(article.title)].append(article.slug)
+        by_title[title_key(article.title)].append(article.slug)
     refused: set[str] = set()
     for slugs in by_title.values():
         if len(slugs) > 1:

@@ -101,3 +101,17 @@ def test_update_refuses_what_is_not_a_slug(published, slug: str):
         update_article(content, index, slug)
     assert "not a slug" in str(refused.value.problems[0])
     assert Library(index).search("asthma").hits[0].slug == "asthma"
+
+
+def test_an_update_refuses_a_title_that_differs_only_by_accents(tmp_path: Path, content: Path):
+    """One rule for "the same title": an update must refuse what reindex would refuse,
+    or the site could no longer be reindexed until someone mends it by hand."""
+    write_article(content, "meniere-disease", "title: Meniere disease", "Inner ear.\n")
+    index = tmp_path / "index"
+    rebuild(content, index)
+    write_article(content, "menieres", "title: Ménière Disease", "Inner ear too.\n")
+    with pytest.raises(PublishRefused) as refused:
+        update_article(content, index, "menieres")
+    assert "already the title of meniere-disease" in refused.value.problems[0].message
+    (content / "menieres.md").unlink()
+    rebuild(content, index)  # the site can still be reindexed

@@ -25,6 +25,7 @@ from encyclopedia.articles import (
     digest_of,
     parse_article,
     read_source,
+    title_key,
 )
 from encyclopedia.files import write_atomically
 from encyclopedia.librarian.audit import AuditLog, now
@@ -206,14 +207,14 @@ class Editor:
         titles: dict[str, list[str]] = {}
         for slug, (article, _) in parsed.items():
             if article:
-                titles.setdefault(fold(article.title), []).append(slug)
+                titles.setdefault(title_key(article.title), []).append(slug)
         rows = []
         for slug, (article, errors) in parsed.items():
             if article is None:
                 rows.append(Listing(slug, slug, (slug,), None, None, True, errors))
                 continue
             problems = list(errors)
-            twins = [s for s in titles[fold(article.title)] if s != slug]
+            twins = [s for s in titles[title_key(article.title)] if s != slug]
             if twins:
                 problems.append(f"the title is also the title of {', '.join(twins)}")
             problems += [
@@ -281,9 +282,9 @@ class Editor:
         # The checks against other articles use the form's fields, so they are shown
         # even when the file would not parse (a bad date must not hide a taken title).
         others = {s: a for s, a in self.articles().items() if s not in (original, slug)}
-        title = fold(draft.title)
+        title = title_key(draft.title)
         for other in others.values():
-            if title and fold(other.title) == title:
+            if title and title_key(other.title) == title:
                 result.error(
                     "title", f"“{other.title}” is already the title of /article/{other.slug}"
                 )
@@ -301,7 +302,7 @@ class Editor:
                 names_of.setdefault(fold(name), []).append(other)
         for name in dict.fromkeys([draft.title.strip(), *draft.also_called]):
             for other in names_of.get(fold(name), ()):
-                if fold(other.title) == title:
+                if title_key(other.title) == title:
                     continue
                 where = "title" if name == draft.title.strip() else "also_called"
                 result.warn(

@@ -36,7 +36,7 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 
-from encyclopedia.articles import SLUG_PATTERN, Article, Folder, Problem, load_folder
+from encyclopedia.articles import SLUG_PATTERN, Article, Folder, Problem, load_folder, title_key
 from encyclopedia.files import write_atomically
 from encyclopedia.search import semantic
 from encyclopedia.search.documents import catalog_entry, file_digest, index_document
@@ -534,9 +534,9 @@ def _check_against_catalog(article: Article, catalog: dict, path: Path) -> None:
             problems.append(
                 Problem(str(path), f"related article {related!r} does not exist", field="related")
             )
-    title = article.title.casefold()
+    title = title_key(article.title)
     for other in catalog.values():
-        if other["slug"] != article.slug and other["title"].casefold() == title:
+        if other["slug"] != article.slug and title_key(other["title"]) == title:
             problems.append(
                 Problem(
                     str(path),

@@ -19,10 +19,10 @@ build's vectors, and reads them back.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import io
 import json
 import logging
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -67,10 +67,6 @@ def _sha256(path: Path) -> str:
 
 def model_file() -> Path:
     """The installed model file, found without importing its package's code."""
-    override = os.environ.get("ENCYCLOPEDIA_MODEL_FILE")
-    if override:
-        return Path(override)
-    import importlib.util
 
     spec = importlib.util.find_spec(MODEL_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
