@@ -42,7 +42,7 @@ class Fused:
     overruled_correction: bool  # a corrected query whose best hit the correction did not find
 
 
-def lexical_only(ranked: Ranked, *, exact: bool) -> Fused:
+def lexical_only(ranked: Ranked) -> Fused:
     """Without vectors, the lexical order as it is."""
     return Fused(list(ranked.docnums), ranked.total, frozenset(), False, False)
 

@@ -548,7 +548,7 @@ class Library:
                 words_required=bool(plan.phrases),
             )
         else:
-            fused = fusion.lexical_only(ranked, exact=bool(self._exact_docnums(plan, snapshot)))
+            fused = fusion.lexical_only(ranked)
         shown = fused.docnums[(page - 1) * size : page * size]
         words = list(dict.fromkeys(t for f, t in query.iter_all_terms() if f == "body"))
         tokens = snippets.body_tokens(searcher.reader(), shown, words)
