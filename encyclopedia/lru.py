@@ -55,6 +55,11 @@ class LRUCache(Generic[V]):
                 _, dropped = self._values.popitem(last=False)
                 self._size -= self._size_of(dropped)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+            self._size = 0
+
     @property
     def size(self) -> int:
         return self._size

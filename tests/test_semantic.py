@@ -88,9 +88,10 @@ def test_weak_searches_reach_the_librarians_report(desk):
 
 @needs_model
 def test_an_update_embeds_only_that_article_and_meaning_follows_it(tmp_path: Path, content):
-    write_article(content, "asthma", "title: Asthma", "The airways narrow.\n")
+    # Texts of this test's own: an embedder remembers texts it has embedded before.
+    write_article(content, "asthma", "title: Asthma", "The airways narrow and wheeze.\n")
     write_article(content, "gout", "title: Gout", "A kind of arthritis in the big toe.\n")
-    write_article(content, "acne", "title: Acne", "Spots on the face.\n")
+    write_article(content, "acne", "title: Acne", "Spots on the face and back.\n")
     index = tmp_path / "index"
     rebuild(content, index)
     assert _vectors_meta(index)["embedded"] == 3
@@ -113,8 +114,17 @@ def test_a_reindex_embeds_only_what_changed(tmp_path: Path, content):
     index = tmp_path / "index"
     rebuild(content, index)
     write_article(content, "gout", "title: Gout\nalso_called: [Podagra]", "The big toe.\n")
+    embedder.articles.clear()  # what a new process would do: reuse the build, not memory
     rebuild(content, index)
     assert _vectors_meta(index)["embedded"] == 1
+
+
+@needs_model
+def test_a_process_embeds_the_same_text_once(tmp_path: Path, content):
+    write_article(content, "croup", "title: Croup", "A barking cough in small children.\n")
+    rebuild(content, tmp_path / "one")
+    rebuild(content, tmp_path / "two")  # a throw-away index of the same text, elsewhere
+    assert _vectors_meta(tmp_path / "two")["embedded"] == 0
 
 
 @needs_model
@@ -169,3 +179,29 @@ def test_similarity_adds_an_articles_own_text_and_its_nearest_name(library: Libr
     scores = table.similarity(embedder.query("balloon kyphoplasty"))
     assert scores.shape == (len(table),) and np.all(scores <= 2.0001)
     assert table.slugs[int(np.argmax(scores))] == "kyphoplasty"
+
+
+@needs_model
+def test_a_search_in_the_moment_an_update_commits_does_not_fail(tmp_path: Path, content):
+    """Between an update's Whoosh commit and its switch of CURRENT, a request thread that
+    opens its first searcher sees the new documents under the old catalog and vectors
+    (an article gone, another renumbered). Searching then must still work."""
+    import threading
+
+    from encyclopedia.search.publishing import _apply_updates
+
+    for slug, body in [("acne", "Spots on the face."), ("gout", "The big toe."), ("lupus", "")]:
+        write_article(content, slug, f"title: {slug.title()}", (body or "Joints.") + "\n")
+    index = tmp_path / "index"
+    rebuild(content, index)
+    library = Library(index)
+    assert library.search("pimples on my cheeks").hits[0].slug == "acne"
+    (content / "acne.md").unlink()
+    write_article(content, "gout", "title: Gout", "Painful toe and pimples.\n")
+    _apply_updates(current_build(index), content, ["acne", "gout"])  # committed, not switched
+    found: dict = {}
+    thread = threading.Thread(target=lambda: found.update(r=library.search("pimples on face")))
+    thread.start()
+    thread.join()
+    assert "r" in found, "the search raised"
+    assert "acne" not in [h.slug for h in found["r"].hits]

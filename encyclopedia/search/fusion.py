@@ -57,8 +57,9 @@ def fuse(
     corrected: bool,
     words_required: bool = False,
 ) -> Fused:
-    """``similarity`` and ``docnums`` are per article of the vector table; ``positions``
-    maps a document number to its row there (-1 for none). ``words_required`` (a quoted
+    """``similarity`` and ``docnums`` are per article of the vector table (a docnum of -1:
+    an article the searcher no longer has); ``positions`` maps a document number to its
+    row there (-1 for none). ``words_required`` (a quoted
     phrase) lets meaning reorder the lexical hits but add none."""
     best_lexical = ranked.scores[0] if ranked.scores else 0.0
 
@@ -74,7 +75,7 @@ def fuse(
         for row in np.argpartition(-similarity, count - 1)[:count]:
             near = float(similarity[row])
             docnum = int(docnums[row])
-            if near >= MEANING_FLOOR and docnum not in scores:
+            if near >= MEANING_FLOOR and docnum >= 0 and docnum not in scores:
                 scores[docnum] = near
                 meaning.add(docnum)
     order = sorted(scores, key=lambda d: (-scores[d], d))

@@ -43,7 +43,8 @@ from encyclopedia.search.spelling import Corrector
 from encyclopedia.search.suggestions import Suggestion, SuggestionIndex
 from encyclopedia.search.thesaurus import Thesaurus, ThesaurusFile
 
-semantic_loader = semantic.load_embedder
+# Library's ``semantic`` argument hides the module's name inside __init__.
+_load_embedder = semantic.load_embedder
 
 log = logging.getLogger(__name__)
 LETTERS = (*"ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0-9")
@@ -308,15 +309,23 @@ class Snapshot:
             entries.sort(key=lambda e: sort_key(e.name))
         return letters
 
-    @cached_property
-    def docnums(self) -> tuple[np.ndarray, np.ndarray]:
-        """Whoosh's document number of each row of the vector table, and the other way
-        round (-1 for a document with no row: a deleted one)."""
+    def vector_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """Whoosh's document number of each row of the vector table (-1 for an article
+        the index no longer has), and the other way round (-1 for a document with no
+        row). Per thread, from that thread's own searcher: one opened while an update
+        commits sees newer documents than the catalog, so the numbers must come from the
+        searcher that ranks."""
         searcher = self.searcher()
+        cached = getattr(self._local, "vector_rows", None)
+        if cached is not None and cached[0] is searcher:
+            return cached[1]
         slugs = self.vectors.slugs if self.vectors is not None else ()
-        numbers = np.array([searcher.document_number(slug=s) for s in slugs], dtype=np.int64)
+        found = [searcher.document_number(slug=s) for s in slugs]
+        numbers = np.array([-1 if n is None else n for n in found], dtype=np.int64)
         rows = np.full(searcher.reader().doc_count_all(), -1, dtype=np.int64)
-        rows[numbers] = np.arange(len(numbers))
+        present = numbers >= 0
+        rows[numbers[present]] = np.flatnonzero(present)
+        self._local.vector_rows = (searcher, (numbers, rows))
         return numbers, rows
 
     @cached_property
@@ -373,7 +382,7 @@ class Library:
     ):
         self.index_dir = Path(index_dir)
         # One embedder per process, or None and why (lexical only, said once in the log).
-        self.embedder, self.semantic_status = semantic_loader(semantic)
+        self.embedder, self.semantic_status = _load_embedder(semantic)
         self.thesaurus = ThesaurusFile(Path(thesaurus) if thesaurus else None)
         self.max_query_length = max_query_length
         self.page_size = page_size
@@ -542,7 +551,7 @@ class Library:
                 # of both) lost 0.007-0.026 at 1 or 10 there, though it mended four
                 # misspellings of the tuned set ("astma") that the words still find.
                 vectors.similarity(self.embedder.query(_meaning_text(plan))),
-                *snapshot.docnums,
+                *snapshot.vector_rows(),
                 exact=self._exact_docnums(plan, snapshot),
                 corrected=bool(plan.corrections),
                 words_required=bool(plan.phrases),
@@ -654,8 +663,9 @@ class Library:
         or recycled worker is never cold."""
         snapshot = self.snapshot()
         _planner(snapshot, self.thesaurus.get())
-        for table in ("site_map", "suggestions", "docnums"):
+        for table in ("site_map", "suggestions"):
             getattr(snapshot, table)
+        snapshot.vector_rows()  # for this thread; each other thread makes its own once
 
     def suggest(self, text: str, limit: int = 10) -> list[Suggestion]:
         """Names that start with, or closely match, what has been typed so far."""

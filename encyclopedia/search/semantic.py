@@ -50,6 +50,7 @@ ARTICLE_TOKENS = 128
 NAME_TOKENS = 32
 QUERY_TOKENS = 64
 BATCH = 32
+ARTICLE_MEMORY = 32 * 2**20  # about 5,000 articles' rows, in a process that builds
 VECTORS_KEY = "vectors"  # in a build's catalog.json: which file, which model, which rows
 
 
@@ -92,6 +93,10 @@ class Embedder:
                 raise ModelUnavailable(f"{path} is not the pinned file (sha256 {found[:12]}…)")
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
+        # Idle pool threads must not spin: they took the CPU from the numpy scoring that
+        # follows each query and from a web worker's other threads (a search's semantic
+        # stage measured 9.6 ms p50 spinning, see the README).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         self._session = onnxruntime.InferenceSession(
             str(model), options, providers=["CPUExecutionProvider"]
@@ -99,6 +104,9 @@ class Embedder:
         self._tokenizer = Tokenizer.from_file(str(tokenizer))
         self._tokenizer.no_padding()  # the file pads to 128; we pad per batch
         self._queries: LRUCache[np.ndarray] = LRUCache(2048)
+        # Article rows by text digest: a process that builds the same text again (the
+        # dashboard's reindex, a test suite's many throw-away indexes) embeds it once.
+        self.articles: LRUCache[np.ndarray] = LRUCache(ARTICLE_MEMORY, size=lambda a: a.nbytes)
 
     def embed(self, texts: Sequence[str], max_tokens: int) -> np.ndarray:
         """Mean-pooled, unit-length float32 vectors, one row per text, in order.
@@ -249,12 +257,21 @@ def write_vectors(
             by_digest[digest] = block
             by_slug[slug] = (digest, block)
             at += count
-    todo = [texts[s] for s in slugs if s in texts and texts[s].digest not in by_digest]
+    todo = []
+    for t in (texts[s] for s in slugs if s in texts):
+        if t.digest not in by_digest:
+            remembered = embedder.articles.get(t.digest)
+            if remembered is None:
+                todo.append(t)
+            else:
+                by_digest[t.digest] = remembered
     own = embedder.embed([t.text for t in todo], ARTICLE_TOKENS)
     names = embedder.embed([n for t in todo for n in t.names], NAME_TOKENS)
     at = 0
     for number, t in enumerate(todo):
-        by_digest[t.digest] = np.vstack([own[number : number + 1], names[at : at + len(t.names)]])
+        block = np.vstack([own[number : number + 1], names[at : at + len(t.names)]])
+        by_digest[t.digest] = block
+        embedder.articles.put(t.digest, block)
         at += len(t.names)
     blocks, digests = [], []
     for slug in slugs:
