@@ -92,13 +92,14 @@ def main() -> int:
         theirs = {name: evaluate(cases, bm25) for name, cases in sets.items()}
         fts = {name: evaluate(cases, fts5) for name, cases in sets.items()}
         ablation = {}
-        for label, semantic, thesaurus in [
-            ("everything", None, THESAURUS),
-            ("no meaning (lexical only)", False, THESAURUS),
-            ("no thesaurus", None, empty),
-            ("neither", False, empty),
+        for label, semantic, lay_words in [
+            ("everything", None, True),
+            ("no meaning (lexical only)", False, True),
+            ("no thesaurus (neither lay words nor content's)", None, False),
+            ("neither", False, False),
         ]:
-            variant = Library(index, thesaurus=thesaurus, semantic=semantic)
+            thesaurus = THESAURUS if lay_words else empty
+            variant = Library(index, thesaurus=thesaurus, semantic=semantic, lay_words=lay_words)
             ablation[label] = [
                 evaluate(sets[name], project_ranker(variant))["all"]
                 for name in ("real dev", "real held-out", "tuned")

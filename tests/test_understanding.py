@@ -154,11 +154,32 @@ def test_thesaurus_entries_are_validated(tmp_path: Path, content: Path):
     assert "unknown part 'colours'" in result.output
 
 
-def test_shipped_thesaurus_is_valid():
-    from encyclopedia.search.thesaurus import read_thesaurus
+def test_shipped_thesaurus_and_lay_words_are_valid():
+    from encyclopedia.search.thesaurus import LAY_WORDS, read_thesaurus
 
-    thesaurus, problems = read_thesaurus(SHIPPED_CONTENT / "thesaurus.yaml")
-    assert problems == [] and len(thesaurus.entries) > 100
+    _, problems = read_thesaurus(SHIPPED_CONTENT / "thesaurus.yaml")
+    assert problems == []
+    lay, problems = read_thesaurus(LAY_WORDS)
+    assert problems == [] and len(lay.entries) > 100
+
+
+def test_a_content_folder_without_a_thesaurus_still_understands_lay_words(
+    content_copy: Path, tmp_path: Path
+):
+    """A fresh folder (no thesaurus.yaml) gets the shipped lay words; the librarians'
+    file adds to them, and an empty list drops a shipped entry."""
+    (content_copy / "thesaurus.yaml").unlink()
+    rebuild(content_copy, tmp_path / "fresh")
+    thesaurus = content_copy / "thesaurus.yaml"
+    library = Library(tmp_path / "fresh", thesaurus=thesaurus, semantic=False)
+    # Shipped: "htn" leads to hypertension, another name of High blood pressure.
+    assert library.search("htn").hits[0].slug == "high-blood-pressure"
+    bare = Library(tmp_path / "fresh", thesaurus=thesaurus, semantic=False, lay_words=False)
+    assert bare.search("htn").hits == ()
+    thesaurus.write_text("leads_to:\n  htn: []\n  podagra: [gout]\n", encoding="utf-8")
+    assert library.search("htn").hits == ()
+    assert library.thesaurus.get().entries[("podagra",)] == ["gout"]
+    assert library.thesaurus.get().entries[("tummy",)]  # the rest of the shipped words stay
 
 
 def test_suggestions_complete_titles_and_other_names(library: Library):

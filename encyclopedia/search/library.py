@@ -379,11 +379,13 @@ class Library:
         max_page_size: int = 50,
         site_map_page_size: int = 500,
         semantic: bool | None = None,
+        lay_words: bool = True,
     ):
         self.index_dir = Path(index_dir)
         # One embedder per process, or None and why (lexical only, said once in the log).
         self.embedder, self.semantic_status = _load_embedder(semantic)
-        self.thesaurus = ThesaurusFile(Path(thesaurus) if thesaurus else None)
+        # The shipped lay words with the librarians' file on top (thesaurus.py).
+        self.thesaurus = ThesaurusFile(Path(thesaurus) if thesaurus else None, shipped=lay_words)
         self.max_query_length = max_query_length
         self.page_size = page_size
         self.max_page_size = max_page_size

@@ -1,7 +1,13 @@
-"""The librarians' thesaurus: lay words, abbreviations and variant names mapped to the
-terms the articles use. Read at search time, so an edit takes effect without a reindex.
+"""Lay words, abbreviations and variant names mapped to the terms the articles use.
 
-``content/thesaurus.yaml`` has two parts::
+Two files, one format. ``lay_words.yaml`` beside this module is general health
+vocabulary ("tummy", "bp", "heart attack") that ships with the package, so a fresh
+content folder understands patients from its first search. ``content/thesaurus.yaml``
+is the librarians' own, read on top of it at search time (an edit takes effect without a
+reindex): an entry there adds to the shipped one for the same words, and an empty list
+drops the shipped one.
+
+Each file has two parts::
 
     same:            # groups of words or phrases that mean the same; each finds the others
       - [tummy, belly, abdominal, abdomen, stomach]
@@ -14,6 +20,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -23,6 +30,7 @@ from encyclopedia.normalize import fold
 from encyclopedia.search.schema import word_key
 
 MAX_PHRASE_WORDS = 6
+LAY_WORDS = Path(__file__).with_name("lay_words.yaml")
 
 
 def phrase_key(text: str) -> tuple[str, ...]:
@@ -180,17 +188,42 @@ def read_thesaurus(path: Path) -> tuple[Thesaurus, list[Problem]]:
     return thesaurus, problems
 
 
+@cache
+def lay_words() -> Thesaurus:
+    """The shipped vocabulary, read once per process. A problem in it is a packaging bug
+    (a test reads it), so it fails loudly rather than serving without it."""
+    thesaurus, problems = read_thesaurus(LAY_WORDS)
+    if problems or not thesaurus.entries:
+        raise RuntimeError(f"{LAY_WORDS} is damaged: {problems[:1] or 'no entries'}")
+    return thesaurus
+
+
+def on_top(base: Thesaurus, own: Thesaurus) -> Thesaurus:
+    """``own`` read over ``base``: its alternatives first, then the shipped ones; an
+    empty list removes the shipped entry. The version is ``own``'s (``base`` is fixed
+    for the life of the process)."""
+    entries = dict(base.entries)
+    for key, alternatives in own.entries.items():
+        if not alternatives:
+            entries.pop(key, None)
+        else:
+            entries[key] = list(dict.fromkeys([*alternatives, *entries.get(key, [])]))
+    return Thesaurus({k: v for k, v in entries.items() if v}, own.version)
+
+
 class ThesaurusFile:
     """The thesaurus as last read; re-read when the file changes (one stat per search).
 
     A thesaurus with errors is not used: the last good one stays in force, so a
-    librarian's typo cannot change what patients find.
+    librarian's typo cannot change what patients find. ``shipped`` False leaves out the
+    package's lay words (the relevance benchmark's "no thesaurus" row).
     """
 
-    def __init__(self, path: Path | None):
+    def __init__(self, path: Path | None, *, shipped: bool = True):
         self.path = path
+        self.base = lay_words() if shipped else Thesaurus()
         self._seen: tuple[int, int] | None = None
-        self.current = Thesaurus()
+        self.current = on_top(self.base, Thesaurus())
         self.problems: list[Problem] = []
 
     def get(self) -> Thesaurus:
@@ -206,5 +239,5 @@ class ThesaurusFile:
             thesaurus, problems = read_thesaurus(self.path)
             self.problems = problems
             if not any(p.severity == "error" for p in problems):
-                self.current = thesaurus
+                self.current = on_top(self.base, thesaurus)
         return self.current
