@@ -19,9 +19,18 @@ import yaml
 
 from encyclopedia.normalize import fold, slugify
 
-# libyaml's C loader when PyYAML has it (it reads front matter several times faster);
-# both are the safe loader.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader (libyaml's C one when PyYAML has it: several times faster) that
+    leaves dates as text. PyYAML turns ``2025-02-30`` into ``datetime.date`` itself and
+    raises a bare ValueError for an impossible day, which no caller expects; read as
+    text, the ``reviewed`` field's own check says what is wrong, with its line."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KNOWN_FIELDS = frozenset(
     {
@@ -126,6 +135,70 @@ def split_front_matter(text: str, path: str) -> tuple[str, str, int]:
     raise ArticleError([Problem(path, "the front matter has no closing '---' line", line=1)])
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+MAX_NAME_LENGTH = 200  # a title or other name; the longest MedlinePlus name is 80
+MAX_TEXT_LENGTH = 2000  # kind, reviewer, source, source address
+
+
+def parse_date(value: Any) -> tuple[dt.date | None, str | None]:
+    """A review date as the file holds it: (the date, None) or (None, what is wrong).
+
+    Only ``YYYY-MM-DD``: a real calendar day, not in the future. The editor and the
+    parser both ask this, so a date one accepts the other never refuses."""
+    if value is None or value == "":
+        return None, None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    elif isinstance(value, str):
+        text = value.strip()
+        if not _ISO_DATE.fullmatch(text):
+            return None, f"{_shorten(text)!r} is not a date; write it as YYYY-MM-DD"
+        try:
+            value = dt.date.fromisoformat(text)
+        except ValueError as exc:  # 2025-02-30, 2025-13-45
+            return None, f"{text!r} is not a real date ({exc}); write it as YYYY-MM-DD"
+    if not isinstance(value, dt.date):
+        return None, "reviewed must be a date written as YYYY-MM-DD"
+    if value > dt.date.today():
+        return None, f"the review date {value.isoformat()} is in the future"
+    return value, None
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def load_front_matter(front: str, path: str) -> dict[str, Any]:
+    """The front matter's fields, or ArticleError saying where it cannot be read.
+
+    The one reader of front matter (the parser and the editor's draft both call it).
+    Anything the YAML can hold comes back as plain values; nothing a librarian types can
+    raise anything but ArticleError (explicit tags such as ``!!timestamp`` or absurd
+    nesting raise other errors inside PyYAML, so every exception is turned into one)."""
+    try:
+        # _FrontMatterLoader is a SafeLoader: never the unsafe loader.
+        meta = yaml.load(front, Loader=_FrontMatterLoader)  # nosec B506
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        # Marks count from the front matter's first line; the file has '---' above it.
+        # A mark at the end of the stream is clamped to the last front-matter line.
+        last_line = front.count("\n") + 1
+        line = min(mark.line + 2, last_line) if mark is not None else None
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise ArticleError(
+            [Problem(path, f"the front matter is not valid YAML: {reason}", line=line)]
+        ) from exc
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        raise ArticleError(
+            [Problem(path, f"the front matter cannot be read: {exc}", line=2)]
+        ) from exc
+    if meta is None:
+        return {}
+    if not isinstance(meta, dict):
+        raise ArticleError([Problem(path, "the front matter must be 'field: value' lines", line=2)])
+    return meta
+
+
 def _field_line(front: str, name: str) -> int | None:
     match = re.search(rf"^{re.escape(name)}\s*:", front, re.MULTILINE)
     return front.count("\n", 0, match.start()) + 2 if match else None
@@ -215,25 +288,7 @@ def parse_article(text: str, path: str | Path) -> tuple[Article, list[Problem]]:
             )
         )
     front, body, body_line = split_front_matter(text, shown)
-    try:
-        # _SafeLoader is yaml.CSafeLoader or yaml.SafeLoader: never the unsafe loader.
-        meta = yaml.load(front, Loader=_SafeLoader)  # nosec B506
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        # Marks count from the front matter's first line; the file has '---' above it.
-        # A mark at the end of the stream is clamped to the last front-matter line.
-        last_line = front.count("\n") + 1
-        line = min(mark.line + 2, last_line) if mark is not None else None
-        reason = getattr(exc, "problem", None) or str(exc)
-        raise ArticleError(
-            [Problem(shown, f"the front matter is not valid YAML: {reason}", line=line)]
-        ) from exc
-    if meta is None:
-        meta = {}
-    if not isinstance(meta, dict):
-        raise ArticleError(
-            [Problem(shown, "the front matter must be 'field: value' lines", line=2)]
-        )
+    meta = load_front_matter(front, shown)
 
     def bad(name: str, message: str) -> None:
         problems.append(Problem(shown, message, field=name, line=_field_line(front, name)))
@@ -243,6 +298,8 @@ def parse_article(text: str, path: str | Path) -> tuple[Article, list[Problem]]:
         bad("title", "the title is missing or empty")
         title = ""
     title = str(title).strip()
+    if len(title) > MAX_NAME_LENGTH:
+        bad("title", f"the title is {len(title)} characters long; at most {MAX_NAME_LENGTH}")
 
     lists: dict[str, list[str]] = {}
     for name in ("also_called", "related"):
@@ -251,24 +308,19 @@ def parse_article(text: str, path: str | Path) -> tuple[Article, list[Problem]]:
             bad(name, f"{name} must be a list of names, like [First name, Second name]")
             values = []
         lists[name] = [v.strip() for v in values if v.strip()]
+        for value in lists[name]:
+            if len(value) > MAX_NAME_LENGTH:
+                bad(name, f"{_shorten(value)!r} is longer than {MAX_NAME_LENGTH} characters")
     for related in lists["related"]:
         if not SLUG_PATTERN.match(related):
-            bad("related", f"{related!r} is not a slug (lowercase letters, digits, hyphens)")
+            bad(
+                "related",
+                f"{_shorten(related)!r} is not a slug (lowercase letters, digits, hyphens)",
+            )
 
-    reviewed = meta.get("reviewed")
-    if isinstance(reviewed, dt.datetime):
-        reviewed = reviewed.date()
-    elif isinstance(reviewed, str):
-        try:
-            reviewed = dt.date.fromisoformat(reviewed.strip())
-        except ValueError:
-            bad("reviewed", f"{reviewed!r} is not a date; write it as YYYY-MM-DD")
-            reviewed = None
-    elif reviewed is not None and not isinstance(reviewed, dt.date):
-        bad("reviewed", "reviewed must be a date written as YYYY-MM-DD")
-        reviewed = None
-    if isinstance(reviewed, dt.date) and reviewed > dt.date.today():
-        bad("reviewed", f"the review date {reviewed.isoformat()} is in the future")
+    reviewed, message = parse_date(meta.get("reviewed"))
+    if message:
+        bad("reviewed", message)
 
     texts: dict[str, str | None] = {}
     for name in ("kind", "reviewed_by", "source", "source_url"):
@@ -277,6 +329,8 @@ def parse_article(text: str, path: str | Path) -> tuple[Article, list[Problem]]:
             bad(name, f"{name} must be plain text")
             value = None
         texts[name] = str(value).strip() if value is not None else None
+        if texts[name] is not None and len(texts[name]) > MAX_TEXT_LENGTH:
+            bad(name, f"{name} is longer than {MAX_TEXT_LENGTH} characters")
 
     for unknown in sorted(set(map(str, meta)) - KNOWN_FIELDS):
         problems.append(

@@ -14,9 +14,8 @@ from typing import Any
 
 import yaml
 
-from encyclopedia.articles import ArticleError, split_front_matter
+from encyclopedia.articles import ArticleError, load_front_matter, split_front_matter
 
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ORDER = (
     "title",
     "also_called",
@@ -62,10 +61,8 @@ class Draft:
         the whole text as its body, so nothing is lost and the errors show on save."""
         try:
             front, body, _ = split_front_matter(text, slug)
-            meta = yaml.load(front, Loader=_SafeLoader) or {}  # nosec B506 - safe loader
-        except (ArticleError, yaml.YAMLError):
-            return cls(slug=slug, body=text)
-        if not isinstance(meta, dict):
+            meta = load_front_matter(front, slug)
+        except ArticleError:
             return cls(slug=slug, body=text)
         reviewed = meta.get("reviewed")
         if isinstance(reviewed, dt.datetime):
