@@ -161,3 +161,26 @@ def test_the_posting_cache_counts_what_an_entry_costs_besides_its_data(medline_l
     for word in rare:
         ranker.rank(wq.Term("body", word), searcher, 5)
     assert 0 < len(cache) <= 20 and cache.bytes <= budget
+
+
+def test_two_builds_whose_segments_share_an_id_do_not_share_cached_postings(tmp_path: Path):
+    """Whoosh draws segment ids from ``random``; seeded alike (hypothesis seeds it per
+    example), two builds get the same id. The shared posting cache must tell them apart:
+    it once served one build's postings for the other and failed with an IndexError."""
+    import random
+
+    from encyclopedia.search import rebuild
+    from tests.conftest import write_article
+
+    libraries = []
+    for name, slugs in (("one", ("a-one", "a-two", "a-three")), ("two", ("b-one",))):
+        content = tmp_path / name / "content"
+        content.mkdir(parents=True)
+        for number, slug in enumerate(slugs):
+            write_article(content, slug, f"title: Bone {name} {number}", "Bone bone bone.\n")
+        random.seed(7)
+        rebuild(content, tmp_path / name / "index")
+        libraries.append(Library(tmp_path / name / "index", semantic=False))
+    first, second = libraries
+    assert len(first.search("bone").hits) == 3
+    assert [hit.slug for hit in second.search("bone").hits] == ["b-one"]

@@ -67,7 +67,10 @@ class Postings:
 class Leaf:
     reader: IndexReader
     offset: int
-    key: str  # the segment's id: what the cache is keyed by
+    # What the cache is keyed by: the segment's folder, id and size. The id alone is not
+    # unique: Whoosh draws it from the ``random`` module, which anything in the process
+    # may seed (hypothesis does, per example), and two builds then share ids.
+    key: tuple[str, str, int]
 
 
 @dataclass
@@ -180,6 +183,11 @@ def _blocks(matcher, values: bool):
         matcher._next_block()
 
 
+def _segment_key(reader: IndexReader) -> tuple[str, str, int]:
+    folder = getattr(reader.storage(), "folder", None) or str(id(reader.storage()))
+    return (str(folder), reader.segment().segment_id(), reader.doc_count_all())
+
+
 def _lengths(reader: IndexReader, field: str) -> np.ndarray:
     count = reader.doc_count_all()
     try:
@@ -203,7 +211,7 @@ class Ranker:
 
     def leaves(self, searcher: Searcher) -> list[Leaf]:
         return [
-            Leaf(reader, offset, reader.segment().segment_id())
+            Leaf(reader, offset, _segment_key(reader))
             for reader, offset in searcher.reader().leaf_readers()
         ]
 
