@@ -205,9 +205,9 @@ def check(ctx: click.Context) -> None:
     click.echo(
         f"{len(folder.articles)} articles usable, {errors} error(s), "
         f"{warnings} warning(s) and notice(s); index "
-        f"{'matches content/' if health.healthy else 'is out of date: run reindex'}."
+        f"{'matches content/' if health.in_sync else 'is out of date: run reindex'}."
     )
-    if errors or not health.healthy:
+    if errors or not health.in_sync:
         sys.exit(1)
 
 

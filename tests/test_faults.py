@@ -19,6 +19,7 @@ from encyclopedia import create_app
 from encyclopedia.cli import cli
 from encyclopedia.search import Library, rebuild
 from encyclopedia.search.publishing import BUILDS, current_build, reindex_status
+from tests.conftest import write_article
 
 
 def reindex_process(content: Path, index: Path, **kwargs) -> subprocess.Popen:
@@ -127,8 +128,12 @@ def test_a_damaged_index_is_reported_and_an_older_build_served(tmp_path: Path, c
     client = serving(index, content_copy)
     hit = client.get("/api/search?q=kyphoplasty").get_json()["results"][0]
     assert hit["slug"] == "kyphoplasty"
+    # Still serving patients from the last good build: ready, so a load balancer keeps
+    # it; the damage is reported in the body.
     health = client.get("/healthz")
-    assert health.status_code == 503 and "damaged" in health.get_json()["error"]
+    assert health.status_code == 200 and "damaged" in health.get_json()["error"]
+    assert health.get_json()["status"] == "degraded"
+    assert any("last good build" in w for w in health.get_json()["warnings"])
     assert health.get_json()["build"] == older.name
     result = CliRunner().invoke(
         cli, ["--content-dir", str(content_copy), "--index-dir", str(index), "check"]
@@ -140,7 +145,9 @@ def test_a_damaged_index_is_reported_and_an_older_build_served(tmp_path: Path, c
 
 def test_no_index_at_all_is_unhealthy_and_searches_say_unavailable(tmp_path: Path, content):
     client = serving(tmp_path / "none", content)
-    assert client.get("/healthz").status_code == 503
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    assert health.get_json()["status"] == "unavailable" and not health.get_json()["ready"]
     assert client.get("/api/search?q=x").status_code == 503
 
 
@@ -151,7 +158,9 @@ def test_healthz_reports_counts_and_reindex_time(client, shipped_index):
     assert data["last_reindex"] and data["reindex_running"] is False
 
 
-def test_healthz_turns_unhealthy_when_content_changes(tmp_path: Path, content_copy: Path):
+def test_healthz_stays_ready_when_content_changes(tmp_path: Path, content_copy: Path):
+    """A new file not yet indexed is the librarians' warning, not a reason for a load
+    balancer to take the site down."""
     index = tmp_path / "index"
     rebuild(content_copy, index)
     client = serving(index, content_copy)
@@ -160,6 +169,26 @@ def test_healthz_turns_unhealthy_when_content_changes(tmp_path: Path, content_co
     (content_copy / "asthma-copy.md").write_text(
         (content_copy / "asthma.md").read_text().replace("title: Asthma", "title: Asthma 2")
     )
-    data = client.get("/healthz").get_json()
-    assert data["status"] == "unhealthy" and data["missing"] == ["asthma-copy"]
+    response = client.get("/healthz")
+    data = response.get_json()
+    assert response.status_code == 200 and data["ready"]
+    assert data["status"] == "degraded" and data["missing"] == ["asthma-copy"]
+    assert data["index_matches_content"] is False
     assert Library(index).health(content_copy).missing == ["asthma-copy"]
+
+
+def test_one_broken_file_leaves_healthz_ready_and_says_which(tmp_path: Path, content_copy: Path):
+    index = tmp_path / "index"
+    rebuild(content_copy, index)
+    client = serving(index, content_copy)
+    write_article(content_copy, "broken", "title: Broken\nreviewed: 2025-02-30")
+    response = client.get("/healthz")
+    data = response.get_json()
+    assert response.status_code == 200
+    assert (data["status"], data["ready"], data["index_matches_content"]) == (
+        "degraded",
+        True,
+        False,
+    )
+    assert any("broken" in w and "check" in w for w in data["warnings"])
+    assert client.get("/api/search?q=kyphoplasty").status_code == 200

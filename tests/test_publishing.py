@@ -132,15 +132,15 @@ def test_health_compares_the_index_with_content(tmp_path: Path, content: Path):
     write_article(content, "stroke", "title: Stroke")
     rebuild(content, index)
     library = Library(index)
-    assert library.health(content).healthy
+    assert library.health(content).in_sync
     write_article(content, "asthma", "title: Asthma", "Edited but never reindexed.\n")
     write_article(content, "lupus", "title: Lupus")
     (content / "stroke.md").unlink()
     health = library.health(content)
-    assert not health.healthy
+    assert not health.in_sync
     assert (health.stale, health.missing, health.extra) == (["asthma"], ["lupus"], ["stroke"])
 
 
 def test_health_without_an_index_is_unhealthy_not_an_error(tmp_path: Path, content: Path):
     health = Library(tmp_path / "nothing").health(content)
-    assert not health.healthy and "reindex" in health.error
+    assert not health.in_sync and "reindex" in health.error

@@ -35,7 +35,7 @@ def test_an_edit_is_searchable_and_in_the_a_to_z_at_once(published):
     assert report.action == "updated" and report.seconds < 1
     assert library.search("wheezing").hits[0].slug == "asthma"
     assert [e.name for e in library.site_map("w")] == ["Wheezing disease"]
-    assert library.health(content).healthy
+    assert library.health(content).in_sync
 
 
 def test_a_new_article_is_added_and_a_deleted_one_removed(published):
@@ -47,7 +47,7 @@ def test_a_new_article_is_added_and_a_deleted_one_removed(published):
     (content / "stroke.md").unlink()
     assert update_article(content, index, "stroke").action == "removed"
     assert library.search("stroke").total == 0 and library.article("stroke") is None
-    assert library.health(content).healthy
+    assert library.health(content).in_sync
 
 
 def test_a_broken_edit_is_refused_and_the_last_good_version_kept(published):

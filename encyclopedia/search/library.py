@@ -187,7 +187,15 @@ class ArticlePage:
 
 @dataclass
 class Health:
-    healthy: bool
+    """What /healthz, ``check`` and the dashboard say about the served index.
+
+    Two questions, kept apart on purpose: ``ready`` (this process can serve patients from
+    a good index) is what a load balancer acts on; ``in_sync`` (the index is what
+    ``content/`` describes) is the librarians' concern. One broken or not-yet-indexed file
+    makes the index out of sync, never the site unready."""
+
+    ready: bool
+    in_sync: bool
     index_articles: int
     content_articles: int
     built: str | None
@@ -201,6 +209,25 @@ class Health:
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+    def warnings(self) -> list[str]:
+        """What is wrong but does not stop serving, in words."""
+        said = []
+        if self.ready and self.error:
+            said.append(f"serving the last good build: {self.error}")
+        for label, slugs in (
+            (
+                "not in the index (new, or refused as invalid: run 'encyclopedia check')",
+                self.missing,
+            ),
+            ("changed since the last index update", self.stale),
+            ("deleted from content/ but still in the index", self.extra),
+        ):
+            if slugs:
+                said.append(f"{len(slugs)} article(s) {label}: {', '.join(slugs[:10])}")
+        if self.semantic and not self.semantic.startswith("on"):
+            said.append(self.semantic)
+        return said
 
 
 class Snapshot:
@@ -735,6 +762,7 @@ class Library:
         except IndexUnavailable as exc:
             return Health(
                 False,
+                False,
                 0,
                 len(on_disk),
                 None,
@@ -751,9 +779,9 @@ class Library:
             for slug in sorted(set(on_disk) & set(catalog))
             if self._digest(on_disk[slug]) != catalog[slug].digest
         ]
-        healthy = not (missing or extra or stale or self.damage)
         return Health(
-            healthy,
+            True,
+            not (missing or extra or stale or self.damage),
             len(catalog),
             len(on_disk),
             snapshot.built,

@@ -1,4 +1,9 @@
-"""/healthz: is the served index the one content/ describes, and can it be opened at all."""
+"""/healthz for load balancers and people.
+
+The status code answers one question, readiness: can this process serve patients from a
+good index (200) or not (503)? Whether the index matches ``content/`` is in the body
+(``index_matches_content``, ``warnings``): a librarian's typo in one file must never make
+a load balancer take the whole site out of service."""
 
 from __future__ import annotations
 
@@ -13,8 +18,12 @@ bp = Blueprint("health", __name__)
 def healthz():
     settings = current_app.extensions["settings"]
     health = library().health(settings.content_dir)
+    status = "unavailable" if not health.ready else "ok" if health.in_sync else "degraded"
     body = {
-        "status": "ok" if health.healthy else "unhealthy",
+        "status": status,
+        "ready": health.ready,
+        "index_matches_content": health.in_sync,
+        "warnings": health.warnings(),
         "index_articles": health.index_articles,
         "content_articles": health.content_articles,
         "last_reindex": health.built,
@@ -28,4 +37,4 @@ def healthz():
     }
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
-    return response, 200 if health.healthy else 503
+    return response, 200 if health.ready else 503
