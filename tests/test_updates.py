@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from encyclopedia.search import Library, PublishRefused, rebuild
-from encyclopedia.search.publishing import update_article, writer_lock
+from encyclopedia.search.publishing import update_after_save, update_article, writer_lock
 from tests.conftest import write_article
 
 
@@ -77,6 +77,22 @@ def test_an_edit_saved_during_a_full_rebuild_is_in_the_published_index(published
     thread.join(10)
     assert done.is_set()
     assert Library(index).search("bronchodilators").hits[0].slug == "asthma"
+
+
+def test_a_save_never_fails_because_a_reindex_holds_the_writer(published):
+    """What make load once reported as a failed save ("another reindex or update is
+    running"): the update waits for the writer instead, and is applied when it is free."""
+    content, index = published
+    with writer_lock(index):
+        write_article(content, "asthma", "title: Asthma", "Now mentions spacers.\n")
+        later = update_after_save(content, index, ["asthma"], wait=0.1)
+        assert later is not None and later.is_alive()
+        assert Library(index).search("spacers").hits == ()
+    later.join(10)
+    assert Library(index).search("spacers").hits[0].slug == "asthma"
+    write_article(content, "asthma", "title: Asthma", "Now mentions peak flow.\n")
+    assert update_after_save(content, index, ["asthma"], wait=0.1) is None  # free: now
+    assert Library(index).search("peak flow").hits[0].slug == "asthma"
 
 
 def test_cli_update_reports_and_refuses(published):

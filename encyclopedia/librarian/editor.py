@@ -32,7 +32,7 @@ from encyclopedia.librarian.audit import AuditLog, now
 from encyclopedia.librarian.database import Database
 from encyclopedia.librarian.drafts import Draft
 from encyclopedia.normalize import fold, sort_key
-from encyclopedia.search.publishing import PublishRefused, WriterBusy, update_articles
+from encyclopedia.search.publishing import PublishRefused, update_after_save
 
 log = logging.getLogger(__name__)
 
@@ -582,23 +582,18 @@ class Editor:
         saved while it ran). Returns a sentence for the librarian."""
         slugs = [s for s in dict.fromkeys(slugs) if s]
         try:
-            update_articles(self.content_dir, self.index_dir, slugs, wait=self.publish_wait)
-        except WriterBusy:
-            threading.Thread(target=self._publish_later, args=(slugs,), daemon=True).start()
-            return (
-                "Saved. A full reindex is running; the change will be searchable as soon as "
-                "it finishes."
+            later = update_after_save(
+                self.content_dir, self.index_dir, slugs, wait=self.publish_wait
             )
         except (PublishRefused, OSError, ValueError) as exc:
             log.error("saved %s but could not update the index: %s", slugs, exc)
             return f"Saved, but the search index was not updated ({exc}). Run a full reindex."
+        if later is not None:
+            return (
+                "Saved. A full reindex is running; the change will be searchable as soon as "
+                "it finishes."
+            )
         return "Saved. The change is live in search and the A–Z."
-
-    def _publish_later(self, slugs: list[str]) -> None:
-        try:
-            update_articles(self.content_dir, self.index_dir, slugs, wait=None)
-        except Exception:
-            log.exception("background index update for %s failed", slugs)
 
 
 def diff(old: str | None, new: str | None, context: int = 3) -> list[DiffLine]:
