@@ -6,8 +6,10 @@ sentences with a non-zero exit code; nothing below prints or exits.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import socket
 import sqlite3
 import sys
 from pathlib import Path
@@ -286,9 +288,31 @@ def production_command(bind: str, workers: int | None = None) -> list[str]:
     return [*command, "encyclopedia:create_app()"]
 
 
+def _refuse_a_taken_port(host: str, port: int) -> None:
+    """Say plainly that the address is taken, before printing "Serving on": the servers
+    bind later and fail with a traceback (Werkzeug) or a retry loop (gunicorn)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise click.ClickException(f"cannot serve on {host!r}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as both servers do
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise click.ClickException(
+                    f"port {port} on {host} is already in use (is the site already running?). "
+                    f"Choose another: make run PORT={port + 1}, or encyclopedia serve "
+                    f"--port {port + 1}."
+                ) from None
+            raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror}") from None
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--production", is_flag=True, help="Serve with gunicorn, one worker per core.")
 @click.option("--workers", type=int, default=None, help="gunicorn workers (with --production).")
 @click.pass_context
@@ -296,6 +320,7 @@ def serve(ctx: click.Context, host: str, port: int, production: bool, workers: i
     """Serve the site. Without --production this is Flask's development server."""
     settings = _settings(ctx)
     overrides = {"content_dir": settings.content_dir, "index_dir": settings.index_dir}
+    _refuse_a_taken_port(host, port)
     if production:
         os.environ["ENCYCLOPEDIA_CONTENT_DIR"] = str(settings.content_dir)
         os.environ["ENCYCLOPEDIA_INDEX_DIR"] = str(settings.index_dir)

@@ -32,6 +32,27 @@ def write_atomically(path: Path, text: str | bytes) -> None:
     fsync_dir(path.parent)
 
 
+def private_folder(path: Path) -> Path:
+    """``path`` made (or tightened) to mode 0700: the instance folder holds password
+    hashes, the session secret and the audit log, which no other user may read."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """``path`` created empty (or tightened) with mode 0600 for its owner alone. SQLite
+    gives its -wal and -shm files the main file's mode, so this covers them too."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    return path
+
+
 def private_secret(path: Path) -> str:
     """A random secret kept in ``path`` (mode 0600), made on first use. Several processes
     starting at once agree on one: the first to create the file wins, the rest read it."""
@@ -39,7 +60,7 @@ def private_secret(path: Path) -> str:
         return path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     secret = secrets.token_urlsafe(48)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -121,3 +121,25 @@ def test_whoosh_imports_without_warnings():
         [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_serve_on_a_taken_port_says_so_and_how_to_choose_another(shipped_index):
+    import socket
+
+    content, index = shipped_index
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for production in ([], ["--production"]):
+            result = CliRunner().invoke(
+                cli,
+                [
+                    *("--content-dir", str(content), "--index-dir", str(index), "serve"),
+                    *("--port", str(port), *production),
+                ],
+            )
+            assert result.exit_code == 1, result.output
+            assert f"port {port} on 127.0.0.1 is already in use" in result.output
+            assert f"PORT={port + 1}" in result.output
+            assert "Serving on" not in result.output and "Traceback" not in result.output

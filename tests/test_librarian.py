@@ -271,8 +271,14 @@ def test_renaming_moves_history_relinks_related_articles_and_redirects(site):
     assert workspace.editor.redirect("vertebroplasty") == "vertebroplasty-procedure"
 
 
+def linking_to(editor, slug: str) -> set[str]:
+    return {s for s, article in editor.articles().items() if slug in article.related}
+
+
 def test_deleting_moves_to_the_trash_and_restoring_brings_it_back(site):
     workspace, library, content = site
+    linking = linking_to(workspace.editor, "vertebroplasty")
+    assert "kyphoplasty" in linking
     text = (content / "vertebroplasty.md").read_text()
     _, digest = workspace.editor.load("vertebroplasty")
     workspace.editor.delete("vertebroplasty", "ann", base_digest=digest, note="duplicate")
@@ -280,6 +286,8 @@ def test_deleting_moves_to_the_trash_and_restoring_brings_it_back(site):
     assert library.article("vertebroplasty") is None
     assert "Vertebroplasty" not in titles(library, "vertebroplasty")
     assert not load_folder(content).errors  # links to it were removed
+    kyphoplasty, _ = workspace.editor.load("kyphoplasty")
+    assert "vertebroplasty" not in kyphoplasty.related
     [item] = workspace.editor.trash()
     assert (item.slug, item.deleted_by) == ("vertebroplasty", "ann")
     workspace.editor.restore_from_trash(item.id, "bob")
@@ -288,6 +296,15 @@ def test_deleting_moves_to_the_trash_and_restoring_brings_it_back(site):
     assert library.article("vertebroplasty").title == "Vertebroplasty"
     actions = [v.action for v in workspace.editor.history("vertebroplasty")]
     assert actions == ["undeleted", "deleted", "outside"]
+    # The related links that deleting removed are back, each a version in its history.
+    kyphoplasty, _ = workspace.editor.load("kyphoplasty")
+    assert "vertebroplasty" in kyphoplasty.related
+    latest = workspace.editor.history("kyphoplasty")[0]
+    assert (latest.action, latest.author) == ("relinked", "bob")
+    assert "put back" in latest.note
+    assert "vertebroplasty" in [r.slug for r in library.article("kyphoplasty").related]
+    assert linking_to(workspace.editor, "vertebroplasty") == linking
+    assert not load_folder(content).errors
 
 
 def test_an_earlier_version_can_be_restored_and_compared(site):
@@ -385,3 +402,23 @@ def test_failed_search_counts_from_several_workers_add_up(tmp_path: Path):
     second.record("tummy bug", "no results")
     first.flush()
     assert [(s.query, s.count) for s in second.top()] == [("sore tummy", 1000), ("tummy bug", 1)]
+
+
+def test_a_database_from_before_the_trash_kept_links_is_brought_up_to_date(tmp_path: Path):
+    import sqlite3
+
+    from encyclopedia.librarian.database import Database
+
+    path = tmp_path / "librarians.sqlite3"
+    old = sqlite3.connect(path)
+    old.execute(
+        "CREATE TABLE trash (id INTEGER PRIMARY KEY, slug TEXT NOT NULL, title TEXT NOT NULL,"
+        " text TEXT NOT NULL, deleted_by TEXT NOT NULL, deleted_at TEXT NOT NULL)"
+    )
+    old.execute("INSERT INTO trash VALUES (1, 'a', 'A', 'text', 'ann', 'then')")
+    old.commit()
+    old.close()
+    db = Database(path)
+    [row] = db.read("SELECT slug, linked_from FROM trash")
+    assert (row["slug"], row["linked_from"]) == ("a", "")
+    assert db.read("PRAGMA user_version")[0][0] == 2

@@ -8,6 +8,7 @@ import click
 
 from encyclopedia.config import Settings
 from encyclopedia.librarian import AccountError, Workspace
+from encyclopedia.librarian.accounts import Accounts
 
 
 def command_line_user() -> str:
@@ -24,10 +25,21 @@ def _workspace(ctx: click.Context) -> Workspace:
     return Workspace.from_settings(settings)
 
 
+def _checked_password(password: str) -> str:
+    try:
+        return Accounts.check_password(password)
+    except AccountError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def _new_password(name: str) -> str:
-    # click.prompt with hide_input never echoes, and asks twice.
+    """Asked twice, never echoed; a password too short is refused as soon as it is typed
+    (click checks ``value_proc`` before asking for the repeat), not after both."""
     return click.prompt(
-        f"Password for {name}", hide_input=True, confirmation_prompt="Repeat the password"
+        f"Password for {name}",
+        hide_input=True,
+        confirmation_prompt="Repeat the password",
+        value_proc=_checked_password,
     )
 
 

@@ -16,7 +16,9 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+from encyclopedia.files import private_file, private_folder
+
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS librarians (
@@ -43,7 +45,9 @@ CREATE TABLE IF NOT EXISTS trash (
     title TEXT NOT NULL,
     text TEXT NOT NULL,
     deleted_by TEXT NOT NULL,
-    deleted_at TEXT NOT NULL
+    deleted_at TEXT NOT NULL,
+    -- Articles whose related lists named this one: restoring puts the links back.
+    linked_from TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS redirects (
     old TEXT PRIMARY KEY,
@@ -75,11 +79,19 @@ class Database:
     def __init__(self, path: Path):
         self.path = path
         self._local = threading.local()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(private_folder(path.parent) / path.name)
         # executescript runs in its own transaction; every statement is IF NOT EXISTS.
         db = self.connection()
         db.executescript(SCHEMA)
+        self._migrate(db)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @staticmethod
+    def _migrate(db: sqlite3.Connection) -> None:
+        """Bring a database made by an older version up to this schema, in place."""
+        columns = {row[1] for row in db.execute("PRAGMA table_info(trash)")}
+        if "linked_from" not in columns:  # version 1
+            db.execute("ALTER TABLE trash ADD COLUMN linked_from TEXT NOT NULL DEFAULT ''")
 
     def connection(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)

@@ -480,9 +480,9 @@ class Editor:
                 self._baseline(db, slug, text, digest_of(text.encode("utf-8")))
                 touched = self._relink(db, slug, None, who)
                 db.execute(
-                    "INSERT INTO trash (slug, title, text, deleted_by, deleted_at) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (slug, draft.title or slug, text, who, now()),
+                    "INSERT INTO trash (slug, title, text, deleted_by, deleted_at, linked_from) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (slug, draft.title or slug, text, who, now(), " ".join(touched)),
                 )
                 self._record(db, slug, None, who, note.strip()[:500], "deleted")
                 AuditLog.add(db, who, "deleted", slug, note.strip()[:500])
@@ -509,9 +509,35 @@ class Editor:
         if dropped:
             note += "; related links to missing articles dropped: " + ", ".join(dropped)
         saved = self.save(draft, who, note=note, action="undeleted")
-        with self.db.write() as db:
+        with self._lock(), self.db.write() as db:
             db.execute("DELETE FROM trash WHERE id = ?", (item_id,))
+            relinked = self._link_back(db, row["linked_from"].split(), draft.slug, who)
+        if relinked:
+            saved = Saved(saved.slug, saved.changed, self.publish(relinked))
         return saved
+
+    def _link_back(self, db, slugs: list[str], target: str, who: str) -> list[str]:
+        """Put back the related links to ``target`` that deleting it removed, in the
+        articles that still exist and do not link to it already; each is a version in
+        that article's history."""
+        changed = []
+        for slug in slugs:
+            path = self.path(slug)
+            if not path.exists():
+                continue
+            text, digest = read_source(path)
+            draft = Draft.from_text(slug, text)
+            if target in draft.related or not draft.title:
+                continue
+            draft.related.append(target)
+            new_text = draft.to_text()
+            self._baseline(db, slug, text, digest)
+            note = f"related link to {target} put back: that article was restored"
+            self._record(db, slug, new_text, who, note, "relinked")
+            AuditLog.add(db, who, "relinked", slug, note)
+            write_atomically(path, new_text)
+            changed.append(slug)
+        return changed
 
     def history(self, slug: str) -> list[Revision]:
         """Newest first. When the file on disk matches no saved version (a hand edit),
