@@ -137,3 +137,24 @@ def test_no_violations_in_the_editor_with_errors_and_a_preview(page: Page, site:
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("alert")).to_be_visible()
     assert violations(page) == []
+
+
+def test_the_reindex_page_follows_a_run_to_its_end_without_script(browser, site: str):
+    """With JavaScript off, as the page promises: the new run is shown at once (not the
+    last one as finished), the page refreshes itself, and it ends on the finished run."""
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        sign_in(page, site)
+        page.goto(site + "/librarian/reindex")
+        page.get_by_role("button", name="Reindex everything now").click()
+        status = page.get_by_role("heading", level=2)
+        expect(status).to_have_text(re.compile("Reindex (starting|running)"))
+        expect(page.get_by_role("button", name="Reindex everything now")).to_have_count(0)
+        expect(page.get_by_text("0 of 0")).to_have_count(0)
+        # No reload by the test: the page's own refresh brings the end.
+        expect(status).to_have_text("Last reindex finished", timeout=60_000)
+        expect(page.get_by_text("by ann")).to_be_visible()
+        expect(page.get_by_role("button", name="Reindex everything now")).to_be_visible()
+    finally:
+        context.close()

@@ -424,13 +424,21 @@ def test_full_reindex_from_the_dashboard_publishes_a_new_build(ann, desk):
     page = ann.get("/librarian/reindex").text
     response = ann.post("/librarian/reindex", data={"csrf_token": csrf_token(page)})
     assert response.status_code == 303
+    # The page shown straight after is the new run, following itself: never the last
+    # run as finished, never the button again, never "0 of 0 articles".
+    page = ann.get(response.headers["Location"]).text
+    assert "Last reindex finished" not in page and "Reindex everything now" not in page
+    assert ("Reindex starting" in page or "Reindex running" in page) and "by ann" in page
+    assert '<meta http-equiv="refresh"' in page and "0 of 0" not in page
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         page = ann.get("/librarian/reindex").text
-        if "Last reindex finished" in page and "by ann" in page:
+        assert "0 of 0" not in page
+        if "Last reindex finished" in page:
             break
         time.sleep(0.2)
     assert "Last reindex finished" in page and "by ann" in page
+    assert '<meta http-equiv="refresh"' not in page and "Reindex everything now" in page
     assert library.version != before
     assert ann.get("/search?q=asthma").status_code == 200
     # The command records its result in the audit log just after it publishes.
@@ -438,6 +446,36 @@ def test_full_reindex_from_the_dashboard_publishes_a_new_build(ann, desk):
         time.sleep(0.1)
     log = ann.get("/librarian/log").text
     assert "reindex started" in log and "reindexed" in log
+
+
+def test_a_reindex_asked_for_that_never_starts_is_shown_stopped(ann, desk):
+    import datetime as dt
+    import json
+
+    from encyclopedia.search.publishing import STATUS, announce_reindex
+
+    index = desk.extensions["settings"].index_dir
+    announce_reindex(index, "ann")
+    assert "Reindex starting" in ann.get("/librarian/reindex").text
+    status = json.loads((index / STATUS).read_text())
+    status["started"] = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)).isoformat()
+    (index / STATUS).write_text(json.dumps(status))
+    page = ann.get("/librarian/reindex").text
+    assert "Last reindex stopped" in page and "did not start" in page
+    assert "Reindex everything now" in page
+
+
+def test_the_dashboard_reindex_publishes_past_one_broken_file(ann, desk):
+    content = desk.extensions["settings"].content_dir
+    (content / "broken.md").write_text("---\ntitle: Broken\nreviewed: 2025-02-30\n---\nText.\n")
+    page = ann.get("/librarian/reindex").text
+    ann.post("/librarian/reindex", data={"csrf_token": csrf_token(page)})
+    deadline = time.monotonic() + 60
+    page = ann.get("/librarian/reindex").text
+    while time.monotonic() < deadline and not ("Last reindex" in page and "by ann" in page):
+        time.sleep(0.2)
+        page = ann.get("/librarian/reindex").text
+    assert "Last reindex finished" in page and "1 file(s) left out for their errors" in page
 
 
 def test_dashboard_lists_files_with_problems_and_what_is_wrong(ann, desk):

@@ -265,7 +265,12 @@ def rebuild(
             status.finish("failed", f"{type(exc).__name__}: {exc}; the live index is unchanged")
             raise
         report.seconds = time.perf_counter() - started
-        status.finish("done", f"published {report.articles} articles in {report.seconds:.1f} s")
+        left_out = {p.path for p in report.skipped}
+        status.finish(
+            "done",
+            f"published {report.articles} articles in {report.seconds:.1f} s"
+            + (f"; {len(left_out)} file(s) left out for their errors" if left_out else ""),
+        )
     return report
 
 
@@ -363,9 +368,30 @@ class StatusWriter:
         self._write()
 
 
+START_GRACE = 60.0  # seconds a requested reindex may take to start (it may wait its turn)
+
+
+def announce_reindex(index_dir: Path, by: str) -> None:
+    """Say at once that a reindex was asked for ("starting"), before its process has
+    started: otherwise the page shown right after the request still read the last run
+    as finished and offered the button again. The reindex overwrites this when it
+    holds the lock; :func:`reindex_status` calls it stopped if it never does."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    data = {
+        "state": "starting",
+        "by": by,
+        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "total": 0,
+        "done": 0,
+        "finished": None,
+        "message": "starting: waiting for the reindex to begin",
+    }
+    write_atomically(index_dir / STATUS, json.dumps(data))
+
+
 def reindex_status(index_dir: Path) -> dict | None:
     """The last status written, with ``state`` "stopped" when a reindex that says it is
-    running no longer holds the lock (it was killed)."""
+    running no longer holds the lock (it was killed), or one asked for never started."""
     try:
         data = json.loads((index_dir / STATUS).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -375,6 +401,15 @@ def reindex_status(index_dir: Path) -> dict | None:
     if data.get("state") == "running" and not writer_running(index_dir):
         data["state"] = "stopped"
         data["message"] = "the reindex stopped before it finished; the live index is unchanged"
+    if data.get("state") == "starting" and not writer_running(index_dir):
+        try:
+            asked = dt.datetime.fromisoformat(str(data.get("started")))
+            waited = (dt.datetime.now(dt.UTC) - asked).total_seconds()
+        except (TypeError, ValueError):
+            waited = START_GRACE
+        if waited >= START_GRACE:
+            data["state"] = "stopped"
+            data["message"] = "the reindex did not start (see reindex.log in the instance folder)"
     return data
 
 

@@ -28,7 +28,7 @@ from encyclopedia.librarian.editor import Validation, diff
 from encyclopedia.librarian.thesaurus_edit import ThesaurusEditError, add_leads_to
 from encyclopedia.normalize import fold, sort_key
 from encyclopedia.search import IndexUnavailable
-from encyclopedia.search.publishing import reindex_status, writer_running
+from encyclopedia.search.publishing import announce_reindex, reindex_status, writer_running
 from encyclopedia.web import library
 from encyclopedia.web.auth import csrf
 from encyclopedia.web.forms import ArticleForm
@@ -377,10 +377,12 @@ def audit_log():
 @bp.get("/reindex")
 def reindex_page():
     settings = current_app.extensions["settings"]
+    status = reindex_status(settings.index_dir)
+    following = status is not None and status.get("state") in ("starting", "running")
     return render_template(
         "librarian/reindex.html",
-        status=reindex_status(settings.index_dir),
-        running=writer_running(settings.index_dir),
+        status=status,
+        running=following or writer_running(settings.index_dir),
     )
 
 
@@ -399,12 +401,16 @@ def reindex():
         "--index-dir",
         str(settings.index_dir),
         "reindex",
+        # One broken file must not stop the rest being published: it is left out and
+        # listed under "With problems". A short update holding the writer is waited for.
+        "--skip-invalid",
         "--wait",
-        "0",
+        "30",
         "--by",
         who(),
     ]
     env = {**os.environ, "ENCYCLOPEDIA_INSTANCE_DIR": str(settings.instance_dir)}
+    announce_reindex(settings.index_dir, who())
     output = open(settings.instance_dir / "reindex.log", "ab")  # noqa: SIM115 - child owns it
     # Its own process: the build uses every core and outlives this request.
     process = subprocess.Popen(  # nosec B603 - fixed argv, no shell
