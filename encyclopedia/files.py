@@ -43,13 +43,17 @@ def private_folder(path: Path) -> Path:
 
 def private_file(path: Path) -> Path:
     """``path`` created empty (or tightened) with mode 0600 for its owner alone. SQLite
-    gives its -wal and -shm files the main file's mode, so this covers them too."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    gives its -wal and -shm files the main file's mode, so this covers them too.
+
+    An existing file is changed by name, never opened: closing any descriptor of a SQLite
+    database drops every POSIX lock this process holds on it, and another connection
+    then checkpointed and deleted the write-ahead log under a live one ("no such table"
+    in the test suite's shared database)."""
     try:
-        if os.fstat(fd).st_mode & 0o077:
-            os.fchmod(fd, 0o600)
-    finally:
-        os.close(fd)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
     return path
 
 
