@@ -36,6 +36,7 @@ KNOWN_FIELDS = frozenset(
     {
         "title",
         "also_called",
+        "search_aliases",
         "kind",
         "reviewed",
         "reviewed_by",
@@ -81,6 +82,9 @@ class Article:
     related: tuple[str, ...] = ()
     source: str | None = None
     source_url: str | None = None
+    # Misspellings and run-together words ("heartattack") that should find this article:
+    # searchable like a name, never shown (not in Also called, the A–Z or suggestions).
+    search_aliases: tuple[str, ...] = ()
     summary: str = ""
     sections: tuple[Section, ...] = ()
 
@@ -302,7 +306,7 @@ def parse_article(text: str, path: str | Path) -> tuple[Article, list[Problem]]:
         bad("title", f"the title is {len(title)} characters long; at most {MAX_NAME_LENGTH}")
 
     lists: dict[str, list[str]] = {}
-    for name in ("also_called", "related"):
+    for name in ("also_called", "search_aliases", "related"):
         values = _string_list(meta.get(name))
         if values is None:
             bad(name, f"{name} must be a list of names, like [First name, Second name]")
@@ -355,6 +359,11 @@ def parse_article(text: str, path: str | Path) -> tuple[Article, list[Problem]]:
         reviewed=reviewed,
         reviewed_by=texts["reviewed_by"],
         related=tuple(dict.fromkeys(lists["related"])),
+        search_aliases=tuple(
+            n
+            for n in dict.fromkeys(lists["search_aliases"])
+            if fold(n) not in {fold(name) for name in (title, *lists["also_called"])}
+        ),
         source=texts["source"],
         source_url=texts["source_url"],
         summary=summary,

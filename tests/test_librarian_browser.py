@@ -112,6 +112,7 @@ def test_errors_are_announced_and_linked_to_their_fields(page: Page, site: str):
         "/librarian/history/kyphoplasty",
         "/librarian/delete/kyphoplasty",
         "/librarian/trash",
+        "/librarian/review",
         "/librarian/searches",
         "/librarian/log",
         "/librarian/reindex",

@@ -13,7 +13,7 @@ import pytest
 
 from encyclopedia import create_app
 from encyclopedia.search import rebuild
-from tests.conftest import PASSWORD, csrf_token, sign_in
+from tests.conftest import PASSWORD, csrf_token, sign_in, write_article
 
 
 def assert_valid_html(response) -> None:
@@ -389,6 +389,30 @@ def test_failed_searches_are_counted_and_can_become_another_name(ann):
     )
 
 
+def test_a_misspelling_becomes_a_hidden_alias_that_patients_never_see(ann):
+    """ "Add as another name" had published the misspelling itself in Also called and
+    the A–Z; a hidden search alias finds the article and is shown nowhere."""
+    ann.get("/search?q=zzhartattak")
+    page = ann.get("/librarian/searches").text
+    row = r"zzhartattak</th>\s*<td>1</td>\s*<td>found nothing[^<]*</td>\s*<td>nothing"
+    assert re.search(row, page)  # what it finds now: nothing
+    response = ann.post(
+        "/librarian/searches/alias",
+        data={"csrf_token": csrf_token(page), "query": "zzhartattak", "slug": "heart-attack"},
+    )
+    assert response.status_code == 303 and "tried=zzhartattak" in response.headers["Location"]
+    after = ann.get(response.headers["Location"]).text
+    assert re.search(r"“zzhartattak” now finds</h2><ol><li>Heart attack</li>", after)
+    hit = ann.get("/api/search?q=zzhartattak").get_json()["results"][0]
+    assert hit["slug"] == "heart-attack" and hit["matched_name"] is None
+    assert "zzhartattak" not in ann.get("/article/heart-attack").text.casefold()
+    assert "zzhartattak" not in ann.get("/a-z/z").text.casefold()
+    assert ann.get("/api/suggest?q=zzhart").get_json()["suggestions"] == []
+    text = (ann.application.extensions["settings"].content_dir / "heart-attack.md").read_text()
+    assert "search_aliases: [zzhartattak]" in text
+    assert "also_called" not in text or "zzhartattak" not in text.split("search_aliases")[0]
+
+
 def test_a_failed_search_can_become_a_thesaurus_entry_without_a_reindex(ann):
     ann.get("/search?q=blorpy+twinge")
     page = ann.get("/librarian/searches").text
@@ -487,3 +511,36 @@ def test_dashboard_lists_files_with_problems_and_what_is_wrong(ann, desk):
     assert "broken" in page and "not valid YAML" in page
     assert "related article &#39;no-such-thing&#39; does not exist" in page
     assert "Asthma" not in page
+
+
+def test_the_review_queue_puts_the_most_overdue_first_and_marks_reviewed(ann, desk):
+    import datetime as dt
+
+    content = desk.extensions["settings"].content_dir
+    write_article(content, "never-reviewed", "title: Never reviewed")
+    page = ann.get("/librarian/review").text
+    rows = re.findall(r'<th scope="row"><a href="/librarian/edit/([a-z0-9-]+)">', page)
+    assert rows[0] == "never-reviewed"  # never reviewed: due now
+    listing = {r.slug: r for r in desk.extensions["workspace"].editor.listing()}
+    due = [listing[slug].next_review for slug in rows[1:]]
+    assert due == sorted(due) and len(due) == len(listing) - 1
+    # Dates in words, as people read them.
+    oldest = listing[rows[1]].reviewed
+    assert f"{oldest.day} {oldest:%B %Y}" in page and oldest.isoformat() + "<" not in page
+
+    response = ann.post(
+        "/librarian/review/never-reviewed",
+        data={"csrf_token": csrf_token(page), "note": "checked against NHS guidance"},
+    )
+    assert response.status_code == 303
+    text = (content / "never-reviewed.md").read_text()
+    assert f"reviewed: {dt.date.today().isoformat()}" in text and "reviewed_by: ann" in text
+    history = ann.get("/librarian/history/never-reviewed").text
+    assert "marked reviewed; checked against NHS guidance" in history
+    page = ann.get("/librarian/review").text
+    rows = re.findall(r'<th scope="row"><a href="/librarian/edit/([a-z0-9-]+)">', page)
+    assert rows[-1] == "never-reviewed"  # reviewed today: due last
+    assert (
+        ann.post("/librarian/review/no-such", data={"csrf_token": csrf_token(page)}).status_code
+        == 404
+    )

@@ -19,6 +19,7 @@ from encyclopedia.articles import ArticleError, load_front_matter, split_front_m
 ORDER = (
     "title",
     "also_called",
+    "search_aliases",
     "kind",
     "reviewed",
     "reviewed_by",
@@ -46,6 +47,7 @@ class Draft:
     slug: str = ""
     title: str = ""
     also_called: list[str] = field(default_factory=list)
+    search_aliases: list[str] = field(default_factory=list)
     kind: str = ""
     reviewed: str = ""
     reviewed_by: str = ""
@@ -71,6 +73,7 @@ class Draft:
             slug=slug,
             title=str(meta.get("title") or "").strip(),
             also_called=_lines(meta.get("also_called")),
+            search_aliases=_lines(meta.get("search_aliases")),
             kind=str(meta.get("kind") or "").strip(),
             reviewed=reviewed.isoformat() if isinstance(reviewed, dt.date) else str(reviewed or ""),
             reviewed_by=str(meta.get("reviewed_by") or "").strip(),
@@ -85,6 +88,7 @@ class Draft:
         values: dict[str, Any] = {
             "title": self.title.strip(),
             "also_called": [n.strip() for n in self.also_called if n.strip()],
+            "search_aliases": [n.strip() for n in self.search_aliases if n.strip()],
             "kind": self.kind.strip(),
             "reviewed": self.reviewed.strip(),
             "reviewed_by": self.reviewed_by.strip(),

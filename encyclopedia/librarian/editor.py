@@ -42,6 +42,7 @@ FORM_FIELDS = (
     "slug",
     "title",
     "also_called",
+    "search_aliases",
     "kind",
     "reviewed",
     "reviewed_by",
@@ -124,6 +125,12 @@ class Listing:
     reviewed_by: str | None
     overdue: bool
     problems: tuple[str, ...] = ()
+
+    @property
+    def next_review(self) -> dt.date | None:
+        """When the article is due for review again; None when it never was reviewed
+        (due now: the queue puts those first)."""
+        return self.reviewed + OVERDUE_AFTER if self.reviewed else None
 
 
 @dataclass(frozen=True)
@@ -233,6 +240,25 @@ class Editor:
                 )
             )
         return sorted(rows, key=lambda row: sort_key(row.title))
+
+    def review_queue(self, today: dt.date | None = None) -> list[Listing]:
+        """Articles that can be reviewed, due soonest first: never reviewed, then by the
+        date the next review is due. Files that do not parse belong to "With problems"."""
+        rows = [row for row in self.listing(today) if row.names != (row.slug,) or row.reviewed]
+        return sorted(rows, key=lambda r: (r.next_review is not None, r.next_review or today))
+
+    def mark_reviewed(
+        self, slug: str, who: str, *, base_digest: str, note: str = "", today: dt.date | None = None
+    ) -> Saved:
+        """The article was reviewed today by ``who``: sets the date and the reviewer, and
+        the note goes in its history as a version of its own."""
+        draft, _ = self.load(slug)
+        draft.reviewed = (today or dt.date.today()).isoformat()
+        draft.reviewed_by = who
+        note = "; ".join(filter(None, ["marked reviewed", note.strip()]))
+        return self.save(
+            draft, who, note=note, original=slug, base_digest=base_digest, action="reviewed"
+        )
 
     def load(self, slug: str) -> tuple[Draft, str]:
         """The article as a draft, and the digest the save will check against."""
@@ -594,6 +620,16 @@ class Editor:
         if fold(name) in {fold(n) for n in (draft.title, *draft.also_called)}:
             return Saved(slug, False, f"“{name}” is already a name of this article.")
         draft.also_called.append(name.strip())
+        return self.save(draft, who, note=note, original=slug, base_digest=digest)
+
+    def add_alias(self, slug: str, alias: str, who: str, note: str) -> Saved:
+        """Make a misspelling find an article without ever showing it to patients (the
+        failed-searches list's fix for "heartattack"; another name would be shown)."""
+        draft, digest = self.load(slug)
+        known = {fold(n) for n in (draft.title, *draft.also_called, *draft.search_aliases)}
+        if fold(alias) in known:
+            return Saved(slug, False, f"“{alias}” already finds this article.")
+        draft.search_aliases.append(alias.strip())
         return self.save(draft, who, note=note, original=slug, base_digest=digest)
 
     def redirect(self, slug: str) -> str | None:

@@ -22,6 +22,7 @@ class CatalogEntry:
     kind: str | None
     digest: str
     headings: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # searchable, never shown
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CatalogEntry:
@@ -34,12 +35,14 @@ class CatalogEntry:
             # The same few headings ("Causes", "Symptoms") recur in every article: one
             # string each, not one per article (24 MB at 50,000 articles).
             headings=tuple(map(sys.intern, data.get("headings", ()))),
+            aliases=tuple(data.get("aliases", ())),
         )
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["also_called"] = list(self.also_called)
         data["headings"] = list(self.headings)
+        data["aliases"] = list(self.aliases)
         return data
 
     @property
@@ -58,7 +61,7 @@ def file_digest(path: Path) -> str:
 
 def index_document(article: Article) -> dict[str, Any]:
     rendered = render_article(article)
-    names = article.names
+    names = (*article.names, *article.search_aliases)
     page = {
         "slug": article.slug,
         "title": article.title,
@@ -104,4 +107,5 @@ def catalog_entry(article: Article, digest: str) -> CatalogEntry:
         article.kind,
         digest,
         tuple(s.heading for s in article.sections),
+        article.search_aliases,
     )

@@ -281,7 +281,7 @@ class Snapshot:
             return cached[1]
         words: list[str] = []
         for entry in self.catalog.values():
-            for text in (*entry.names, *entry.headings):
+            for text in (*entry.names, *entry.aliases, *entry.headings):
                 words.extend(fold(text).split())
         words.extend(thesaurus.words())
         corrector = Corrector(words, key=word_key)
@@ -302,6 +302,9 @@ class Snapshot:
         for folded in self.suggestions.folded_names():
             key = name_key(folded)
             keys.add(folded if key == folded else key)
+        # Hidden search aliases are names to the planner, not to suggestions or the A–Z.
+        keys.update(name_key(a) for entry in self.catalog.values() for a in entry.aliases)
+        keys.discard("")
         return frozenset(keys)
 
     @cached_property

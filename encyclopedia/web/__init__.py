@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from flask import Flask, current_app, jsonify, render_template, request
@@ -16,6 +17,19 @@ def library() -> Library:
     return current_app.extensions["library"]
 
 
+def in_words(day: dt.date | str | None) -> str:
+    """A date as people read it ("12 August 2023"), not ISO; text that is not a date is
+    shown as it is, so a bad value can never break a page."""
+    if isinstance(day, str):
+        try:
+            day = dt.date.fromisoformat(day[:10])
+        except ValueError:
+            return day
+    if not isinstance(day, dt.date):
+        return ""
+    return f"{day.day} {day:%B %Y}"
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -25,6 +39,7 @@ def init_app(app: Flask) -> None:
 
     from encyclopedia.web import auth, caching, health, librarian, pages, search, security
 
+    app.add_template_filter(in_words)
     app.register_blueprint(pages.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(health.bp)

@@ -29,6 +29,11 @@ class ArticleForm(FlaskForm):
     also_called = TextAreaField(
         "Also called", description="Other names patients use, one per line."
     )
+    search_aliases = TextAreaField(
+        "Hidden search aliases",
+        description="Misspellings and run-together words that should find this article "
+        "(heartattack, hart attack), one per line. Searchable, never shown to patients.",
+    )
     kind = StringField(
         "Kind", description="condition, procedure, test, symptom, injury, ... (optional)"
     )
@@ -53,6 +58,7 @@ class ArticleForm(FlaskForm):
         self.slug.data = draft.slug
         self.title.data = draft.title
         self.also_called.data = "\n".join(draft.also_called)
+        self.search_aliases.data = "\n".join(draft.search_aliases)
         self.kind.data = draft.kind
         self.reviewed.data = draft.reviewed
         self.reviewed_by.data = draft.reviewed_by
@@ -67,6 +73,7 @@ class ArticleForm(FlaskForm):
             slug=(self.slug.data or "").strip(),
             title=self.title.data or "",
             also_called=split_lines(self.also_called.data or ""),
+            search_aliases=split_lines(self.search_aliases.data or ""),
             kind=self.kind.data or "",
             reviewed=(self.reviewed.data or "").strip(),
             reviewed_by=self.reviewed_by.data or "",

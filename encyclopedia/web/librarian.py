@@ -27,7 +27,7 @@ from encyclopedia.librarian import EditConflict, EditRefused, NotFound, Workspac
 from encyclopedia.librarian.editor import Validation, diff
 from encyclopedia.librarian.thesaurus_edit import ThesaurusEditError, add_leads_to
 from encyclopedia.normalize import fold, sort_key
-from encyclopedia.search import IndexUnavailable
+from encyclopedia.search import BadRequest, IndexUnavailable
 from encyclopedia.search.publishing import announce_reindex, reindex_status, writer_running
 from encyclopedia.web import library
 from encyclopedia.web.auth import csrf
@@ -209,6 +209,27 @@ def delete(slug: str):
 # History ---------------------------------------------------------------------------
 
 
+@bp.get("/review")
+def review_queue():
+    return render_template("librarian/review.html", rows=workspace().editor.review_queue())
+
+
+@bp.post("/review/<slug>")
+def mark_reviewed(slug: str):
+    editor = workspace().editor
+    if not editor.path(slug).exists():
+        abort(404, description="There is no such article to review.")
+    _, digest = editor.load(slug)
+    note = request.form.get("note", "")[:500]
+    try:
+        saved = editor.mark_reviewed(slug, who(), base_digest=digest, note=note)
+    except (EditRefused, EditConflict) as exc:
+        flash(f"Not marked reviewed: {exc}")
+        return redirect(url_for("librarian.review_queue"), code=303)
+    flash(f"/article/{slug} marked reviewed today by {who()}. {saved.indexed}")
+    return redirect(url_for("librarian.review_queue"), code=303)
+
+
 @bp.get("/history/<slug>")
 def history(slug: str):
     editor = workspace().editor
@@ -304,11 +325,26 @@ def untrash(item_id: int):
 
 @bp.get("/searches")
 def searches():
+    """Each failed search with what it finds now (its top three), so a librarian sees
+    the effect of a fix: ``tried`` is the search just fixed, shown with its results."""
+    rows = workspace().failed_searches.top(200)
+    tried = request.args.get("tried", "")[:200]
+    finds = {s.query: _top_titles(s.query) for s in rows[:50]}
     return render_template(
         "librarian/searches.html",
-        searches=workspace().failed_searches.top(200),
+        searches=rows,
+        finds=finds,
+        tried=tried,
+        tried_finds=_top_titles(tried) if tried else [],
         articles=workspace().editor.listing(),
     )
+
+
+def _top_titles(query: str, count: int = 3) -> list[str]:
+    try:
+        return [hit.title for hit in library().search(query, page_size=count).hits[:count]]
+    except (IndexUnavailable, BadRequest):
+        return []
 
 
 def _failed_query() -> str:
@@ -338,7 +374,22 @@ def add_name():
         return redirect(url_for("librarian.searches"), code=303)
     workspace().failed_searches.dismiss(query)
     flash(f"“{query}” is now another name of /article/{slug}. {saved.indexed}")
-    return redirect(url_for("librarian.searches"), code=303)
+    return redirect(url_for("librarian.searches", tried=query), code=303)
+
+
+@bp.post("/searches/alias")
+def add_alias():
+    query, slug = _failed_query(), _target_slug()
+    try:
+        saved = workspace().editor.add_alias(
+            slug, query, who(), note=f"hidden search alias “{query}” from searches that failed"
+        )
+    except (EditRefused, EditConflict) as exc:
+        flash(f"Not added: {exc}")
+        return redirect(url_for("librarian.searches"), code=303)
+    workspace().failed_searches.dismiss(query)
+    flash(f"Searching “{query}” now finds /article/{slug}; patients never see it. {saved.indexed}")
+    return redirect(url_for("librarian.searches", tried=query), code=303)
 
 
 @bp.post("/searches/thesaurus")
@@ -354,7 +405,7 @@ def add_to_thesaurus():
     workspace().audit.record(who(), "thesaurus entry added", slug, f"{query} → {draft.title}")
     workspace().failed_searches.dismiss(query)
     flash(f"Searching “{query}” now also searches “{draft.title}” (no reindex needed).")
-    return redirect(url_for("librarian.searches"), code=303)
+    return redirect(url_for("librarian.searches", tried=query), code=303)
 
 
 @bp.post("/searches/dismiss")
