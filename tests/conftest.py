@@ -141,22 +141,28 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
-@pytest.fixture
-def desk(tmp_path: Path, content_copy: Path):
-    """A private site for the librarian tests: its own articles, index and database,
-    with one librarian, ann."""
-    index = tmp_path / "index"
-    rebuild(content_copy, index)
+def librarian_site(content: Path, root: Path):
+    """The articles in ``content`` indexed into ``root``, and the app serving them with
+    its own database holding one librarian, ann."""
+    index = root / "index"
+    rebuild(content, index)
     app = create_app(
         {
-            "content_dir": content_copy,
+            "content_dir": content,
             "index_dir": index,
-            "instance_dir": tmp_path / "instance",
+            "instance_dir": root / "instance",
             "TESTING": True,
         }
     )
     app.extensions["workspace"].accounts.add("ann", PASSWORD)
     return app
+
+
+@pytest.fixture
+def desk(tmp_path: Path, content_copy: Path):
+    """A private site for the librarian tests: its own articles, index and database,
+    with one librarian, ann."""
+    return librarian_site(content_copy, tmp_path)
 
 
 def sign_in(client, name: str = "ann", password: str = PASSWORD):

@@ -19,11 +19,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from encyclopedia import create_app
 from encyclopedia.articles import KNOWN_FIELDS, ArticleError, parse_article
 from encyclopedia.cli import cli
-from encyclopedia.search import Library, rebuild
-from tests.conftest import PASSWORD, SHIPPED_CONTENT, sign_in
+from encyclopedia.search import Library
+from tests.conftest import SHIPPED_CONTENT, librarian_site, sign_in
 
 KEPT = ("kyphoplasty", "osteoporosis", "vertebroplasty", "compression-fractures-of-the-back")
 FIELDS = sorted(KNOWN_FIELDS)
@@ -71,17 +70,8 @@ def site(tmp_path_factory: pytest.TempPathFactory):
         text = (SHIPPED_CONTENT / f"{slug}.md").read_text(encoding="utf-8")
         kept = [line for line in text.splitlines() if not line.startswith("related:")]
         (content / f"{slug}.md").write_text("\n".join(kept) + "\n", encoding="utf-8")
-    index = root / "index"
-    rebuild(content, index)
-    app = create_app(
-        {
-            "content_dir": content,
-            "index_dir": index,
-            "instance_dir": root / "instance",
-            "TESTING": True,
-        }
-    )
-    app.extensions["workspace"].accounts.add("ann", PASSWORD)
+    app = librarian_site(content, root)
+    index = app.extensions["settings"].index_dir
     client = app.test_client()
     assert sign_in(client).status_code == 303
     return content, index, client

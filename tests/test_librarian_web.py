@@ -384,7 +384,7 @@ def test_failed_searches_are_counted_and_can_become_another_name(ann):
     assert found["results"][0]["slug"] == "asthma"
     assert "zzqqxx blorp</th>" not in ann.get("/librarian/searches").text
     assert (
-        "added “zzqqxx blorp” from searches that failed"
+        "another name “zzqqxx blorp” from searches that failed"
         in ann.get("/librarian/history/asthma").text
     )
 

@@ -614,22 +614,17 @@ class Editor:
             action="restored",
         )
 
-    def add_name(self, slug: str, name: str, who: str, note: str) -> Saved:
-        """Give an article one more other name (from the failed-searches list)."""
-        draft, digest = self.load(slug)
-        if fold(name) in {fold(n) for n in (draft.title, *draft.also_called)}:
-            return Saved(slug, False, f"“{name}” is already a name of this article.")
-        draft.also_called.append(name.strip())
-        return self.save(draft, who, note=note, original=slug, base_digest=digest)
-
-    def add_alias(self, slug: str, alias: str, who: str, note: str) -> Saved:
-        """Make a misspelling find an article without ever showing it to patients (the
-        failed-searches list's fix for "heartattack"; another name would be shown)."""
+    def add_name(
+        self, slug: str, name: str, who: str, note: str, field: str = "also_called"
+    ) -> Saved:
+        """Give an article one more name from the failed-searches list: another name
+        (``also_called``, shown to patients) or a hidden search alias (``search_aliases``,
+        for a misspelling such as "heartattack", which must never be shown)."""
         draft, digest = self.load(slug)
         known = {fold(n) for n in (draft.title, *draft.also_called, *draft.search_aliases)}
-        if fold(alias) in known:
-            return Saved(slug, False, f"“{alias}” already finds this article.")
-        draft.search_aliases.append(alias.strip())
+        if fold(name) in known:
+            return Saved(slug, False, f"“{name}” already finds this article.")
+        getattr(draft, field).append(name.strip())
         return self.save(draft, who, note=note, original=slug, base_digest=digest)
 
     def redirect(self, slug: str) -> str | None:

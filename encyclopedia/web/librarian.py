@@ -364,31 +364,29 @@ def _target_slug() -> str:
 
 @bp.post("/searches/name")
 def add_name():
-    query, slug = _failed_query(), _target_slug()
-    try:
-        saved = workspace().editor.add_name(
-            slug, query, who(), note=f"added “{query}” from searches that failed"
-        )
-    except (EditRefused, EditConflict) as exc:
-        flash(f"Not added: {exc}")
-        return redirect(url_for("librarian.searches"), code=303)
-    workspace().failed_searches.dismiss(query)
-    flash(f"“{query}” is now another name of /article/{slug}. {saved.indexed}")
-    return redirect(url_for("librarian.searches", tried=query), code=303)
+    return _teach("also_called", "“{query}” is now another name of /article/{slug}.")
 
 
 @bp.post("/searches/alias")
 def add_alias():
+    return _teach(
+        "search_aliases", "Searching “{query}” now finds /article/{slug}; patients never see it."
+    )
+
+
+def _teach(field: str, done: str):
+    """A failed search becomes another name (shown) or a hidden search alias (not)."""
     query, slug = _failed_query(), _target_slug()
+    kind = "another name" if field == "also_called" else "hidden search alias"
     try:
-        saved = workspace().editor.add_alias(
-            slug, query, who(), note=f"hidden search alias “{query}” from searches that failed"
+        saved = workspace().editor.add_name(
+            slug, query, who(), note=f"{kind} “{query}” from searches that failed", field=field
         )
     except (EditRefused, EditConflict) as exc:
         flash(f"Not added: {exc}")
         return redirect(url_for("librarian.searches"), code=303)
     workspace().failed_searches.dismiss(query)
-    flash(f"Searching “{query}” now finds /article/{slug}; patients never see it. {saved.indexed}")
+    flash(done.format(query=query, slug=slug) + f" {saved.indexed}")
     return redirect(url_for("librarian.searches", tried=query), code=303)
 
 
