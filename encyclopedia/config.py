@@ -51,6 +51,8 @@ class Settings:
     # Semantic search (encyclopedia/search/semantic.py) when its model is installed;
     # ENCYCLOPEDIA_SEMANTIC=0 turns it off, for lexical-only builds and searches.
     semantic: bool = True
+    # The reading age the editor's preview measures articles against (NHS guidance: 11).
+    reading_age: int = 11
 
     @property
     def thesaurus_path(self) -> Path:
@@ -72,6 +74,7 @@ class Settings:
             secret_key=env.get("ENCYCLOPEDIA_SECRET_KEY") or cls.secret_key,
             https=env.get("ENCYCLOPEDIA_HTTPS", "").lower() in ("1", "true", "yes"),
             semantic=env.get("ENCYCLOPEDIA_SEMANTIC", "1").lower() not in ("0", "false", "no"),
+            reading_age=_env_int("ENCYCLOPEDIA_READING_AGE", 11),
         )
         return settings.with_overrides(**overrides)
 

@@ -544,3 +544,47 @@ def test_the_review_queue_puts_the_most_overdue_first_and_marks_reviewed(ann, de
         ann.post("/librarian/review/no-such", data={"csrf_token": csrf_token(page)}).status_code
         == 404
     )
+
+
+def test_the_preview_measures_the_reading_level_and_marks_the_longest_sentences(ann):
+    page = ann.get("/librarian/edit/kyphoplasty").text
+    long = (
+        "This sentence has been written, quite deliberately and for the purpose of this "
+        "test alone, to run on well beyond the length that plain-language guides advise "
+        "for patients, with clause after clause and comma after comma until it ends."
+    )
+    form = {
+        "csrf_token": csrf_token(page),
+        "slug": "kyphoplasty",
+        "title": "Kyphoplasty",
+        "body": f"Kyphoplasty treats a broken bone in the spine. {long}\n\n## Risks\n\nPain.\n",
+        "base": re.search(r'name="base" type="hidden" value="([^"]*)"', page).group(1),
+        "preview": "Preview",
+    }
+    preview = ann.post("/librarian/edit/kyphoplasty", data=form).text
+    assert "Reading level" in preview and "the target is 11" in preview
+    age = float(re.search(r"Reading age about <strong>([\d.]+)</strong>", preview).group(1))
+    assert 6 < age < 30
+    assert f"<mark>{long}</mark>" in preview.replace("&#39;", "'")
+    plain = dict(form, body="Kyphoplasty fixes a broken bone in the back. It is quick. It helps.\n")
+    easy = ann.post("/librarian/edit/kyphoplasty", data=plain).text
+    easy_age = float(re.search(r"Reading age about <strong>([\d.]+)</strong>", easy).group(1))
+    assert easy_age < age and "Within the target" in easy and "<mark>" not in easy
+
+
+def test_dates_are_in_words_on_every_page_a_person_reads(ann, client):
+    import datetime as dt
+
+    from encyclopedia.web import in_words
+
+    assert in_words("2023-08-12") == "12 August 2023"
+    assert in_words("2026-12-03T06:30:05+00:00") == "3 December 2026 at 06:30 UTC"
+    assert in_words("not a date") == "not a date" and in_words(None) == ""
+    assert ">12 June 2025</time>" in client.get("/article/kyphoplasty").text
+    today = dt.date.today()
+    spoken = f"{today.day} {today:%B %Y}"
+    for url in ("/librarian", "/librarian/log", "/librarian/history/kyphoplasty"):
+        ann.get("/librarian/review")
+        page = ann.get(url).text
+        assert spoken in page or url == "/librarian/history/kyphoplasty", url
+        assert not re.search(r">\d{4}-\d\d-\d\d[T<]", page), url

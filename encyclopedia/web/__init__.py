@@ -17,17 +17,26 @@ def library() -> Library:
     return current_app.extensions["library"]
 
 
-def in_words(day: dt.date | str | None) -> str:
-    """A date as people read it ("12 August 2023"), not ISO; text that is not a date is
-    shown as it is, so a bad value can never break a page."""
-    if isinstance(day, str):
+def in_words(value: dt.date | str | None) -> str:
+    """A date as people read it ("12 August 2023"), and a moment with its time ("3 December
+    2026 at 06:30 UTC"), not ISO. Text that is neither is shown as it is, so a bad value
+    can never break a page."""
+    if isinstance(value, str):
         try:
-            day = dt.date.fromisoformat(day[:10])
+            value = (
+                dt.datetime.fromisoformat(value)
+                if len(value) > 10
+                else dt.date.fromisoformat(value)
+            )
         except ValueError:
-            return day
-    if not isinstance(day, dt.date):
-        return ""
-    return f"{day.day} {day:%B %Y}"
+            return value
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return f"{value.day} {value:%B %Y} at {value:%H:%M} UTC"
+    if isinstance(value, dt.date):
+        return f"{value.day} {value:%B %Y}"
+    return ""
 
 
 def wants_json() -> bool:

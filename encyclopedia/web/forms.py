@@ -37,7 +37,11 @@ class ArticleForm(FlaskForm):
     kind = StringField(
         "Kind", description="condition, procedure, test, symptom, injury, ... (optional)"
     )
-    reviewed = StringField("Reviewed on", description="The date of the last review, YYYY-MM-DD.")
+    reviewed = StringField(
+        "Reviewed on",
+        description="The day of the last review: type it or pick it from the calendar, "
+        "in the date format your browser shows.",
+    )
     reviewed_by = StringField("Reviewed by")
     related = TextAreaField(
         "Related articles", description="Addresses (slugs) of related articles, one per line."

@@ -27,6 +27,7 @@ from encyclopedia.librarian import EditConflict, EditRefused, NotFound, Workspac
 from encyclopedia.librarian.editor import Validation, diff
 from encyclopedia.librarian.thesaurus_edit import ThesaurusEditError, add_leads_to
 from encyclopedia.normalize import fold, sort_key
+from encyclopedia.readability import assess
 from encyclopedia.search import BadRequest, IndexUnavailable
 from encyclopedia.search.publishing import announce_reindex, reindex_status, writer_running
 from encyclopedia.web import library
@@ -115,13 +116,16 @@ def _preview(validation: Validation):
 
 
 def _edit_page(form: ArticleForm, *, slug: str | None, validation=None, conflict=None, status=200):
+    previewing = bool(validation and request.form.get("preview") and validation.article)
+    target = current_app.extensions["settings"].reading_age
     return (
         render_template(
             "librarian/edit.html",
             form=form,
             slug=slug,
             validation=validation or Validation(),
-            preview=_preview(validation) if validation and request.form.get("preview") else None,
+            preview=_preview(validation) if previewing else None,
+            readability=assess(validation.article, target) if previewing else None,
             conflict=conflict,
         ),
         status,
