@@ -422,3 +422,17 @@ def test_a_database_from_before_the_trash_kept_links_is_brought_up_to_date(tmp_p
     [row] = db.read("SELECT slug, linked_from FROM trash")
     assert (row["slug"], row["linked_from"]) == ("a", "")
     assert db.read("PRAGMA user_version")[0][0] == 2
+
+
+def test_a_diff_marks_the_words_that_changed_inside_a_changed_line():
+    from encyclopedia.librarian.editor import diff
+
+    old = "title: Asthma\nAsthma narrows the airways and makes breathing hard.\nSame line.\n"
+    new = "title: Asthma\nAsthma narrows the small airways and makes breathing hard.\nSame line.\n"
+    lines = diff(old, new)
+    removed = next(line for line in lines if line.kind == "del")
+    added = next(line for line in lines if line.kind == "add")
+    assert [text.strip() for text, changed in added.parts if changed] == ["small"]
+    assert "".join(text for text, _ in added.parts) == added.text
+    assert not any(changed for _, changed in removed.parts)  # nothing was taken out
+    assert all(line.parts == () for line in lines if line.kind == "same")

@@ -287,7 +287,9 @@ def test_the_later_of_two_librarians_editing_at_once_is_refused_with_the_diff(an
     response = bob.post("/librarian/edit/asthma", data=bob_form)
     assert response.status_code == 409
     assert_valid_html(response)
-    page = response.text
+    # The words that changed are marked inside each line; read the lines as text.
+    assert '<mark class="changed">Ann</mark>' in response.text
+    page = re.sub(r'<mark class="changed">|</mark>', "", response.text)
     assert "Someone else changed this article" in page and "ann saved a newer version" in page
     assert re.search(r"<del>[^\n]*Ann&#39;s name[^\n]*</del>", page)
     assert re.search(r"<ins>[^\n]*Bob&#39;s name[^\n]*</ins>", page)
