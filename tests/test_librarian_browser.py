@@ -159,3 +159,22 @@ def test_the_reindex_page_follows_a_run_to_its_end_without_script(browser, site:
         expect(page.get_by_role("button", name="Reindex everything now")).to_be_visible()
     finally:
         context.close()
+
+
+def test_a_failed_search_fix_is_previewed_then_saved(page: Page, site: str):
+    page.goto(site + "/search?q=zzhartattak")
+    sign_in(page, site)
+    page.get_by_role("link", name="Searches that failed", exact=True).click()
+    row = page.get_by_role("row", name=re.compile("zzhartattak"))
+    row.get_by_label("Article for “zzhartattak”").fill("heart-attack")
+    row.get_by_label("a hidden search alias").check()
+    row.get_by_role("button", name="Preview the fix for “zzhartattak”").click()
+    preview = page.get_by_role("region", name=re.compile("“zzhartattak” as a hidden search alias"))
+    expect(preview.locator("ol.after li").first).to_have_text("Heart attack")
+    expect(preview.get_by_text("nothing")).to_be_visible()  # what it finds now
+    assert violations(page) == []
+    preview.get_by_role("button", name="Save this fix").click()
+    expect(page.locator(".flash")).to_contain_text("patients never see it")
+    expect(page.get_by_role("region", name="“zzhartattak” now finds")).to_contain_text(
+        "Heart attack"
+    )

@@ -590,3 +590,41 @@ def test_dates_are_in_words_on_every_page_a_person_reads(ann, client):
         page = ann.get(url).text
         assert spoken in page or url == "/librarian/history/kyphoplasty", url
         assert not re.search(r">\d{4}-\d\d-\d\d[T<]", page), url
+
+
+def test_a_fix_is_previewed_before_and_after_then_saved(ann, desk):
+    content = desk.extensions["settings"].content_dir
+    ann.get("/search?q=zzhartattak")
+    ann.get("/search?q=blorpy+twinge")
+    page = ann.get("/librarian/searches").text
+    original = (content / "heart-attack.md").read_text()
+    form = {"csrf_token": csrf_token(page), "query": "zzhartattak", "slug": "heart-attack"}
+    preview = ann.post("/librarian/searches/preview", data={**form, "tool": "alias"}).text
+    assert "“zzhartattak” as a hidden search alias of Heart attack" in preview
+    assert re.search(r"<h3>Finds now</h3><p>nothing</p>", preview)
+    assert re.search(r'<h3>Will find</h3><ol class="after"><li>Heart attack</li>', preview)
+    assert (content / "heart-attack.md").read_text() == original  # nothing saved yet
+    saved = ann.post("/librarian/searches/teach", data={**form, "tool": "alias"})
+    assert saved.status_code == 303
+    assert ann.get("/api/search?q=zzhartattak").get_json()["results"][0]["slug"] == "heart-attack"
+
+    thesaurus = (content / "thesaurus.yaml").read_text()
+    form = {"csrf_token": csrf_token(page), "query": "blorpy twinge", "slug": "back-pain"}
+    preview = ann.post("/librarian/searches/preview", data={**form, "tool": "thesaurus"}).text
+    assert re.search(r'<h3>Will find</h3><ol class="after"><li>Low back pain</li>', preview)
+    assert (content / "thesaurus.yaml").read_text() == thesaurus
+    assert ann.get("/api/search?q=blorpy+twinge").get_json()["results"] == []
+    bad = ann.post("/librarian/searches/preview", data={**form, "tool": "guess"})
+    assert bad.status_code == 303
+
+
+def test_failed_searches_are_grouped_by_the_article_they_most_likely_meant(ann):
+    ann.get("/search?q=kyphoplsty")  # corrected: counted, and finds Kyphoplasty now
+    ann.get("/search?q=zzqqxx")
+    page = ann.get("/librarian/searches").text
+    meant = page.index("Most likely meant: Kyphoplasty")
+    assert meant < page.index("kyphoplsty</th>") < page.index("No likely article")
+    assert page.index("No likely article") < page.index("zzqqxx</th>")
+    assert re.search(
+        r'name="slug" list="article-slugs" autocomplete="off" value="kyphoplasty"', page
+    )

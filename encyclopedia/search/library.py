@@ -36,12 +36,19 @@ from encyclopedia.search.publishing import (
     published,
     writer_running,
 )
-from encyclopedia.search.query import WEIGHTING, Planner, QueryPlan, build_query, clean_query
+from encyclopedia.search.query import (
+    EXACT_NAME_BOOST,
+    WEIGHTING,
+    Planner,
+    QueryPlan,
+    build_query,
+    clean_query,
+)
 from encyclopedia.search.ranking import SHARED_CACHE, Ranker
 from encyclopedia.search.schema import STOP_WORDS, analyze, name_key, word_key
 from encyclopedia.search.spelling import Corrector
 from encyclopedia.search.suggestions import Suggestion, SuggestionIndex
-from encyclopedia.search.thesaurus import Thesaurus, ThesaurusFile
+from encyclopedia.search.thesaurus import Thesaurus, ThesaurusFile, on_top, phrase_key
 
 # Library's ``semantic`` argument hides the module's name inside __init__.
 _load_embedder = semantic.load_embedder
@@ -274,10 +281,12 @@ class Snapshot:
             self._local.searcher = searcher
         return searcher
 
-    def corrector(self, thesaurus: Thesaurus) -> Corrector:
-        """The spelling dictionary: words of names, headings and the thesaurus."""
+    def corrector(self, thesaurus: Thesaurus, *, keep: bool = True) -> Corrector:
+        """The spelling dictionary: words of names, headings and the thesaurus. ``keep``
+        False (a librarian's preview of a thesaurus entry) builds one without replacing
+        the one patients' searches use."""
         cached = getattr(self, "_corrector", None)
-        if cached is not None and cached[0] == thesaurus.version:
+        if keep and cached is not None and cached[0] == thesaurus.version:
             return cached[1]
         words: list[str] = []
         for entry in self.catalog.values():
@@ -285,7 +294,8 @@ class Snapshot:
                 words.extend(fold(text).split())
         words.extend(thesaurus.words())
         corrector = Corrector(words, key=word_key)
-        self._corrector = (thesaurus.version, corrector)
+        if keep:
+            self._corrector = (thesaurus.version, corrector)
         return corrector
 
     def document_frequency(self, term: str) -> int:
@@ -373,10 +383,10 @@ def _letter(letter: str) -> str:
     return normalised
 
 
-def _planner(snapshot: Snapshot, thesaurus: Thesaurus) -> Planner:
+def _planner(snapshot: Snapshot, thesaurus: Thesaurus, *, keep: bool = True) -> Planner:
     return Planner(
         known=snapshot.document_frequency,
-        corrector=snapshot.corrector(thesaurus),
+        corrector=snapshot.corrector(thesaurus, keep=keep),
         name_keys=snapshot.name_keys,
         thesaurus=thesaurus,
     )
@@ -557,6 +567,27 @@ class Library:
             self.snapshot(), self.thesaurus.get(), cleaned, page, page_size or self.page_size, exact
         )
 
+    def preview_search(
+        self, text: str, *, named: str | None = None, leads_to: str | None = None, size: int = 5
+    ) -> Results:
+        """What ``text`` would find after a librarian's fix, shown before it is saved.
+
+        ``named``: the article is taken as named by the whole query, as it will be once
+        the text is its other name or hidden alias (the exact-name boost and "named
+        first" rule every search applies). ``leads_to``: the thesaurus also has the entry
+        text -> leads_to. Through the same planner, ranker and fusion as every search;
+        never cached, and the patients' spelling dictionary is left as it is."""
+        cleaned = clean_query(text or "", self.max_query_length)
+        if not cleaned.strip(' "'):
+            return Results(cleaned, 0, 1, size, ())
+        thesaurus = self.thesaurus.get()
+        if leads_to:
+            entry = Thesaurus({phrase_key(cleaned): [leads_to]}, version=(-1, -1))
+            thesaurus = on_top(thesaurus, entry)
+        return self._search(
+            self.snapshot(), thesaurus, cleaned, 1, size, False, named=named, keep=not leads_to
+        )
+
     def _search(
         self,
         snapshot: Snapshot,
@@ -565,12 +596,17 @@ class Library:
         page: int,
         size: int,
         exact: bool,
+        *,
+        named: str | None = None,
+        keep: bool = True,
     ) -> Results:
-        plan = _planner(snapshot, thesaurus).plan(cleaned, exact=exact)
-        if plan.is_empty:
+        plan = _planner(snapshot, thesaurus, keep=keep).plan(cleaned, exact=exact)
+        if plan.is_empty and named is None:
             return Results(cleaned, 0, page, size, (), None, plan.did_you_mean)
         searcher = snapshot.searcher()
-        query = build_query(plan)
+        query = build_query(plan) if not plan.is_empty else wq.NullQuery
+        if named is not None:
+            query = wq.Or([query, wq.Term("slug", named, boost=EXACT_NAME_BOOST)])
         # Scored with numpy over whole posting lists (ranking.py): Whoosh's ranking,
         # without Whoosh's per-document matcher walk.
         ranked = snapshot.ranker.rank(query, searcher, max(page * size, fusion.POOL))
@@ -584,7 +620,7 @@ class Library:
                 # misspellings of the tuned set ("astma") that the words still find.
                 vectors.similarity(self.embedder.query(_meaning_text(plan))),
                 *snapshot.vector_rows(),
-                exact=self._exact_docnums(plan, snapshot),
+                exact=self._exact_docnums(plan, snapshot, named),
                 corrected=bool(plan.corrections),
                 words_required=bool(plan.phrases),
             )
@@ -617,16 +653,18 @@ class Library:
             fused.weak,
         )
 
-    def _exact_docnums(self, plan: QueryPlan, snapshot: Snapshot) -> frozenset[int]:
+    def _exact_docnums(
+        self, plan: QueryPlan, snapshot: Snapshot, named: str | None = None
+    ) -> frozenset[int]:
         """Articles the query names exactly as typed (a title or other name): they come
         first whatever meaning says. Not after a correction, which may be wrong."""
+        searcher = snapshot.searcher()
+        found = set(searcher.docs_for_query(wq.Term("slug", named))) if named else set()
         if plan.corrections:
-            return frozenset()
+            return frozenset(found)
         keys = [b.key for b in plan.boosts if b.weight >= 1.0 and b.reason is None]
         if not keys:
-            return frozenset()
-        searcher = snapshot.searcher()
-        found = set()
+            return frozenset(found)
         for key in keys:
             found.update(searcher.docs_for_query(wq.Term("name_keys", key)))
         return frozenset(found)

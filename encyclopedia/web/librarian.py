@@ -327,28 +327,92 @@ def untrash(item_id: int):
 # Failed searches -------------------------------------------------------------------
 
 
+TOOLS = {
+    "alias": "a hidden search alias",
+    "name": "another name",
+    "thesaurus": "a thesaurus entry",
+}
+LOOKED_UP = 50  # rows whose current results are shown (a search each)
+
+
 @bp.get("/searches")
 def searches():
-    """Each failed search with what it finds now (its top three), so a librarian sees
-    the effect of a fix: ``tried`` is the search just fixed, shown with its results."""
+    return _searches_page()
+
+
+def _searches_page(preview: dict | None = None):
+    """Each failed search with what it finds now, grouped by the article it most likely
+    meant (its best hit now), so a librarian sees where a fix belongs and its effect:
+    ``tried`` is the search just fixed, shown with its results; ``preview`` is a fix's
+    before and after, shown before it is saved."""
     rows = workspace().failed_searches.top(200)
     tried = request.args.get("tried", "")[:200]
-    finds = {s.query: _top_titles(s.query) for s in rows[:50]}
+    finds = {s.query: _top(s.query) for s in rows[:LOOKED_UP]}
+    groups: dict[str, list] = {}
+    for row in rows:
+        found = finds.get(row.query)
+        groups.setdefault(found[0].title if found else "", []).append(row)
     return render_template(
         "librarian/searches.html",
         searches=rows,
+        groups=sorted(groups.items(), key=lambda g: (g[0] == "", -sum(r.count for r in g[1]))),
         finds=finds,
         tried=tried,
-        tried_finds=_top_titles(tried) if tried else [],
+        tried_finds=_top(tried) if tried else [],
+        preview=preview,
+        tools=TOOLS,
         articles=workspace().editor.listing(),
     )
 
 
-def _top_titles(query: str, count: int = 3) -> list[str]:
+def _top(query: str, count: int = 3) -> list:
     try:
-        return [hit.title for hit in library().search(query, page_size=count).hits[:count]]
+        return list(library().search(query, page_size=count).hits[:count])
     except (IndexUnavailable, BadRequest):
         return []
+
+
+@bp.post("/searches/preview")
+def preview_fix():
+    """A fix's effect before it is saved: what the search finds now, and what it will
+    find with the chosen tool, computed by the real search (Library.preview_search)."""
+    query, slug = _failed_query(), _target_slug()
+    tool = request.form.get("tool", "")
+    if tool not in TOOLS:
+        flash("Choose how to teach the search: hidden alias, another name or thesaurus.")
+        return redirect(url_for("librarian.searches"), code=303)
+    title = workspace().editor.load(slug)[0].title
+    try:
+        after = library().preview_search(
+            query,
+            named=slug if tool != "thesaurus" else None,
+            leads_to=title if tool == "thesaurus" else None,
+        )
+        before = library().search(query, page_size=5).hits[:5]
+    except (IndexUnavailable, BadRequest) as exc:
+        flash(f"No preview: {exc}")
+        return redirect(url_for("librarian.searches"), code=303)
+    return _searches_page(
+        {
+            "query": query,
+            "slug": slug,
+            "title": title,
+            "tool": tool,
+            "before": before,
+            "after": after.hits,
+        }
+    )
+
+
+@bp.post("/searches/teach")
+def teach():
+    """The form's Save: the tool chosen by its radio buttons."""
+    views = {"alias": add_alias, "name": add_name, "thesaurus": add_to_thesaurus}
+    view = views.get(request.form.get("tool", ""))
+    if view is None:
+        flash("Choose how to teach the search: hidden alias, another name or thesaurus.")
+        return redirect(url_for("librarian.searches"), code=303)
+    return view()
 
 
 def _failed_query() -> str:
