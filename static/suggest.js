@@ -1,5 +1,8 @@
 /* Suggestions as you type, as an accessible combobox (WAI-ARIA 1.2 pattern).
-   Progressive enhancement: without this script the search form works as before. */
+   Progressive enhancement: without this script the search form works as before.
+   Two uses: the search box (choosing a suggestion opens the article) and the editor's
+   related-article picker (input[data-pick-into]: choosing one adds its address to the
+   textarea named there, one per line, and the picker is shown only when this runs). */
 (function () {
   "use strict";
   var counter = 0;
@@ -52,9 +55,19 @@
     }
 
     function choose(index) {
-      if (items[index]) {
-        window.location.assign(items[index].url);
+      var item = items[index];
+      if (!item) { return; }
+      var into = input.dataset.pickInto && document.getElementById(input.dataset.pickInto);
+      if (!into) {
+        window.location.assign(item.url);
+        return;
       }
+      var lines = into.value.split("\n").map(function (l) { return l.trim(); }).filter(Boolean);
+      if (lines.indexOf(item.slug) < 0) { lines.push(item.slug); }
+      into.value = lines.join("\n");
+      input.value = "";
+      close();
+      status.textContent = "Added " + item.title + " (" + item.slug + ") to the related articles.";
     }
 
     function render(suggestions) {
@@ -115,6 +128,8 @@
         if (open && active >= 0) {
           event.preventDefault();
           choose(active);
+        } else if (input.dataset.pickInto) {
+          event.preventDefault();  // a picker never submits the editor's form
         }
       } else if (event.key === "Escape") {
         if (open) { event.preventDefault(); close(); }
@@ -124,4 +139,8 @@
   }
 
   document.querySelectorAll("form[role=search] input[name=q]").forEach(enhance);
+  document.querySelectorAll("input[data-pick-into]").forEach(function (input) {
+    enhance(input);
+    input.closest(".picker").hidden = false;
+  });
 })();

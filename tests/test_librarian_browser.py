@@ -178,3 +178,45 @@ def test_a_failed_search_fix_is_previewed_then_saved(page: Page, site: str):
     expect(page.get_by_role("region", name="“zzhartattak” now finds")).to_contain_text(
         "Heart attack"
     )
+
+
+def test_the_address_follows_the_title_and_related_articles_are_picked_by_name(
+    page: Page, site: str
+):
+    sign_in(page, site)
+    page.get_by_role("link", name="New article").click()
+    page.get_by_label("Title").fill("Frozen shoulder")
+    expect(page.get_by_label("Address (slug)")).to_have_value("frozen-shoulder")
+    page.get_by_label("Address (slug)").fill("shoulder-frozen")  # the librarian's choice wins
+    page.get_by_label("Title").fill("Frozen shoulder (adhesive capsulitis)")
+    page.wait_for_timeout(400)
+    expect(page.get_by_label("Address (slug)")).to_have_value("shoulder-frozen")
+
+    picker = page.get_by_role("combobox", name="Add a related article")
+    picker.fill("osteopor")
+    page.get_by_role("option", name="Osteoporosis", exact=True).click()
+    expect(page.get_by_label("Related articles")).to_have_value("osteoporosis")
+    picker.fill("kypho")
+    expect(page.get_by_role("option").first).to_be_visible()
+    picker.press("ArrowDown")
+    picker.press("Enter")
+    expect(page.get_by_label("Related articles")).to_have_value("osteoporosis\nkyphoplasty")
+    expect(picker).to_have_value("")
+    assert violations(page) == []
+
+
+def test_without_script_a_new_article_gets_its_address_from_its_title(browser, site: str):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        sign_in(page, site)
+        page.goto(site + "/librarian/new")
+        expect(page.get_by_label("Add a related article")).to_be_hidden()
+        page.get_by_label("Title").fill("Tennis elbow")
+        page.get_by_label("Text", exact=True).fill(
+            "Tennis elbow is pain on the outside of the elbow."
+        )
+        page.get_by_role("button", name="Preview").click()
+        expect(page.get_by_label("Address (slug)")).to_have_value("tennis-elbow")
+    finally:
+        context.close()

@@ -233,9 +233,9 @@ def test_errors_are_shown_next_to_their_fields_and_nothing_is_saved(ann, desk):
     assert_valid_html(response)
     page = response.text
     for field in ("title", "related", "reviewed"):
-        assert f'id="{field}-errors"' in page
-        assert re.search(rf'id="{field}"[^>]*aria-invalid="true"', page) or re.search(
-            rf'aria-invalid="true"[^>]*id="{field}"', page
+        assert f'id="field-{field}-errors"' in page
+        assert re.search(rf'id="field-{field}"[^>]*aria-invalid="true"', page) or re.search(
+            rf'aria-invalid="true"[^>]*id="field-{field}"', page
         )
     assert "is already the title of /article/heart-attack" in page
     assert "there is no article at /article/no-such-article" in page
@@ -339,7 +339,9 @@ def test_history_compares_and_restores_versions(ann):
     ids = re.findall(r'name="a" value="(\d+)"', history)
     diff = ann.get(f"/librarian/history/asthma/diff?a={ids[1]}&b={ids[0]}")
     assert diff.status_code == 200
-    assert "title: Asthma in adults" in diff.text and "title: Asthma</del>" in diff.text
+    assert '<mark class="changed"> in adults</mark>' in diff.text  # the words that changed
+    text = re.sub(r'<mark class="changed">|</mark>', "", diff.text)
+    assert "title: Asthma in adults" in text and "title: Asthma</del>" in text
     action = re.search(r'action="(/librarian/history/asthma/\d+/restore)"', history).group(1)
     base = re.search(r'name="base" value="(\w+)"', history).group(1)
     response = ann.post(action, data={"csrf_token": csrf_token(history), "base": base})

@@ -15,6 +15,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -22,11 +23,11 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from encyclopedia.articles import SLUG_PATTERN
+from encyclopedia.articles import MAX_NAME_LENGTH, SLUG_PATTERN
 from encyclopedia.librarian import EditConflict, EditRefused, NotFound, Workspace
 from encyclopedia.librarian.editor import Validation, diff
 from encyclopedia.librarian.thesaurus_edit import ThesaurusEditError, add_leads_to
-from encyclopedia.normalize import fold, sort_key
+from encyclopedia.normalize import fold, slugify, sort_key
 from encyclopedia.readability import assess
 from encyclopedia.search import BadRequest, IndexUnavailable
 from encyclopedia.search.publishing import announce_reindex, reindex_status, writer_running
@@ -139,6 +140,8 @@ def new():
         form.reviewed.data = dt.date.today().isoformat()
         form.reviewed_by.data = who()
         return _edit_page(form, slug=None)
+    if not (form.slug.data or "").strip() and (form.title.data or "").strip():
+        form.slug.data = slugify(form.title.data)  # filled from the title; editable
     draft = form.draft()
     if form.preview.data:
         validation = workspace().editor.validate(draft)
@@ -149,6 +152,14 @@ def new():
         return _edit_page(form, slug=None, validation=exc.validation, status=422)
     flash(saved.indexed)
     return redirect(url_for("librarian.edit", slug=saved.slug), code=303)
+
+
+@bp.get("/slug")
+def slug_for():
+    """The address a new article's title gives it, for the editor's script (the rule
+    stays here, in normalize.slugify, not copied into JavaScript)."""
+    title = request.args.get("title", "")[:MAX_NAME_LENGTH]
+    return jsonify(slug=slugify(title) if title.strip() else "")
 
 
 @bp.route("/edit/<slug>", methods=["GET", "POST"])
