@@ -113,6 +113,8 @@ def test_errors_are_announced_and_linked_to_their_fields(page: Page, site: str):
         "/librarian/delete/kyphoplasty",
         "/librarian/trash",
         "/librarian/review",
+        "/librarian/thesaurus",
+        "/librarian/history/thesaurus.yaml",
         "/librarian/searches",
         "/librarian/log",
         "/librarian/reindex",

@@ -630,3 +630,53 @@ def test_failed_searches_are_grouped_by_the_article_they_most_likely_meant(ann):
     assert re.search(
         r'name="slug" list="article-slugs" autocomplete="off" value="kyphoplasty"', page
     )
+
+
+def test_the_thesaurus_is_edited_versioned_compared_and_restored(ann, desk):
+    content = desk.extensions["settings"].content_dir
+    path = content / "thesaurus.yaml"
+    original = path.read_text()
+    page = ann.get("/librarian/thesaurus").text
+    base = re.search(r'name="base" value="(\w*)"', page).group(1)
+    edited = original + "\nleads_to2: oops\n"
+    refused = ann.post(
+        "/librarian/thesaurus", data={"csrf_token": csrf_token(page), "base": base, "text": edited}
+    )
+    assert refused.status_code == 422 and "unknown part" in refused.text
+    assert path.read_text() == original  # nothing written
+
+    edited = original.replace("leads_to:", "leads_to:\n  podagra: [gout]", 1)
+    saved = ann.post(
+        "/librarian/thesaurus",
+        data={"csrf_token": csrf_token(page), "base": base, "text": edited, "note": "gout"},
+    )
+    assert saved.status_code == 303 and "podagra: [gout]" in path.read_text()
+    stale = ann.post(  # the same base again: someone changed it since
+        "/librarian/thesaurus", data={"csrf_token": csrf_token(page), "base": base, "text": "x"}
+    )
+    assert stale.status_code == 409 and "Someone else changed the thesaurus" in stale.text
+
+    ann.get("/search?q=blorpy+twinge")
+    searches = ann.get("/librarian/searches").text
+    ann.post(
+        "/librarian/searches/thesaurus",
+        data={"csrf_token": csrf_token(searches), "query": "blorpy twinge", "slug": "back-pain"},
+    )
+    found = ann.get("/api/search?q=blorpy+twinge").get_json()["results"]
+    assert found[0]["slug"] == "back-pain"
+    history = ann.get("/librarian/history/thesaurus.yaml").text
+    assert "entry added: blorpy twinge → Low back pain" in history
+    assert "edited: gout" in history and "(outside the editor)" in history
+    ids = re.findall(r'name="a" value="(\d+)"', history)
+    compared = ann.get(f"/librarian/history/thesaurus.yaml/diff?a={ids[-1]}&b={ids[0]}").text
+    assert "podagra" in compared and "blorpy twinge" in compared
+
+    first = ids[-1]  # the file as it was before the editor touched it
+    base = re.search(r'name="base" value="(\w+)"', history).group(1)
+    restored = ann.post(
+        f"/librarian/history/thesaurus.yaml/{first}/restore",
+        data={"csrf_token": csrf_token(history), "base": base},
+    )
+    assert restored.status_code == 303 and path.read_text() == original
+    assert ann.get("/api/search?q=blorpy+twinge").get_json()["results"] == []
+    assert "restored: restored version 1" in ann.get("/librarian/history/thesaurus.yaml").text

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 OVERDUE_AFTER = dt.timedelta(days=2 * 365)
 OUTSIDE = "(outside the editor)"
+THESAURUS = "thesaurus.yaml"  # its key in the history: a file name, never an article slug
 FORM_FIELDS = (
     "slug",
     "title",
@@ -172,9 +173,20 @@ class Editor:
     # Reading ----------------------------------------------------------------------
 
     def path(self, slug: str) -> Path:
+        """An article's file, or the thesaurus's (THESAURUS, which is never a slug): the
+        thesaurus is versioned in the same history as the articles."""
+        if slug == THESAURUS:
+            return self.content_dir / THESAURUS
         if not SLUG_PATTERN.match(slug):
             raise NotFound(slug)
         return self.content_dir / f"{slug}.md"
+
+    def current_digest(self, slug: str) -> str:
+        """The digest a change must name as its base ("" when the file does not exist)."""
+        try:
+            return read_source(self.path(slug))[1]
+        except ArticleError:
+            return ""
 
     def articles(self) -> dict[str, Article]:
         """Every readable article by slug. A file is parsed again only when its size or
@@ -351,7 +363,7 @@ class Editor:
     # Changing ---------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _lock(self) -> Iterator[None]:
+    def lock(self) -> Iterator[None]:
         """One change at a time, across threads and gunicorn workers."""
         self.lock_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.lock_path, "a") as handle:
@@ -388,7 +400,7 @@ class Editor:
             )
         return text
 
-    def _baseline(self, db, slug: str, text: str, digest: str) -> None:
+    def keep_outside_version(self, db, slug: str, text: str, digest: str) -> None:
         """Keep the version on disk if the history does not have it yet (a file written
         by hand or by the importer), so a save never loses the text it replaces."""
         row = db.execute(
@@ -402,7 +414,7 @@ class Editor:
             )
 
     @staticmethod
-    def _record(db, slug: str, text: str | None, who: str, note: str, action: str) -> None:
+    def record_version(db, slug: str, text: str | None, who: str, note: str, action: str) -> None:
         db.execute(
             "INSERT INTO revisions (slug, text, digest, author, at, note, action) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -436,7 +448,7 @@ class Editor:
         draft.slug = draft.slug.strip()
         note = note.strip()[:500]
         touched: list[str] = []
-        with self._lock():
+        with self.lock():
             current = None
             if original is not None:
                 current = self._check_base(original, base_digest or "")
@@ -452,7 +464,9 @@ class Editor:
             )
             with self.db.write() as db:
                 if original is not None and current is not None:
-                    self._baseline(db, original, current, digest_of(current.encode("utf-8")))
+                    self.keep_outside_version(
+                        db, original, current, digest_of(current.encode("utf-8"))
+                    )
                 if renamed:
                     db.execute(
                         "UPDATE revisions SET slug = ? WHERE slug = ?", (draft.slug, original)
@@ -465,7 +479,7 @@ class Editor:
                     )
                 # An article at an address ends any redirect from it.
                 db.execute("DELETE FROM redirects WHERE old = ?", (draft.slug,))
-                self._record(db, draft.slug, text, who, note, action)
+                self.record_version(db, draft.slug, text, who, note, action)
                 detail = f"from {original}" if renamed else ""
                 AuditLog.add(db, who, action, draft.slug, "; ".join(filter(None, [detail, note])))
                 write_atomically(self.path(draft.slug), text)
@@ -487,13 +501,13 @@ class Editor:
             related = [new if s == old else s for s in draft.related]
             draft.related = [s for s in dict.fromkeys(related) if s]
             new_text = draft.to_text()
-            self._baseline(db, slug, text, digest)
+            self.keep_outside_version(db, slug, text, digest)
             note = (
                 f"related link to {old} now points to {new}"
                 if new
                 else (f"related link to {old} removed: that article was deleted")
             )
-            self._record(db, slug, new_text, who, note, "relinked")
+            self.record_version(db, slug, new_text, who, note, "relinked")
             AuditLog.add(db, who, "relinked", slug, note)
             write_atomically(self.path(slug), new_text)
             changed.append(slug)
@@ -503,18 +517,18 @@ class Editor:
         """Move an article to the trash. Other articles' links to it are removed, so
         the content folder stays publishable."""
         touched: list[str] = []
-        with self._lock():
+        with self.lock():
             text = self._check_base(slug, base_digest)
             draft = Draft.from_text(slug, text)
             with self.db.write() as db:
-                self._baseline(db, slug, text, digest_of(text.encode("utf-8")))
+                self.keep_outside_version(db, slug, text, digest_of(text.encode("utf-8")))
                 touched = self._relink(db, slug, None, who)
                 db.execute(
                     "INSERT INTO trash (slug, title, text, deleted_by, deleted_at, linked_from) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
                     (slug, draft.title or slug, text, who, now(), " ".join(touched)),
                 )
-                self._record(db, slug, None, who, note.strip()[:500], "deleted")
+                self.record_version(db, slug, None, who, note.strip()[:500], "deleted")
                 AuditLog.add(db, who, "deleted", slug, note.strip()[:500])
                 self.path(slug).unlink()
         return Saved(slug, True, self.publish([slug, *touched]))
@@ -539,7 +553,7 @@ class Editor:
         if dropped:
             note += "; related links to missing articles dropped: " + ", ".join(dropped)
         saved = self.save(draft, who, note=note, action="undeleted")
-        with self._lock(), self.db.write() as db:
+        with self.lock(), self.db.write() as db:
             db.execute("DELETE FROM trash WHERE id = ?", (item_id,))
             relinked = self._link_back(db, row["linked_from"].split(), draft.slug, who)
         if relinked:
@@ -561,9 +575,9 @@ class Editor:
                 continue
             draft.related.append(target)
             new_text = draft.to_text()
-            self._baseline(db, slug, text, digest)
+            self.keep_outside_version(db, slug, text, digest)
             note = f"related link to {target} put back: that article was restored"
-            self._record(db, slug, new_text, who, note, "relinked")
+            self.record_version(db, slug, new_text, who, note, "relinked")
             AuditLog.add(db, who, "relinked", slug, note)
             write_atomically(path, new_text)
             changed.append(slug)
@@ -608,6 +622,17 @@ class Editor:
         revision = self.revision(slug, revision_id)
         if revision.text is None:
             raise NotFound(f"version {revision.number} of {slug} is a deletion")
+        if slug == THESAURUS:
+            from encyclopedia.librarian.thesaurus_edit import save_thesaurus
+
+            return save_thesaurus(
+                self,
+                revision.text,
+                who,
+                base_digest=base_digest,
+                note=f"restored version {revision.number} ({revision.author}, {revision.at})",
+                action="restored",
+            )
         draft = Draft.from_text(slug, revision.text)
         return self.save(
             draft,

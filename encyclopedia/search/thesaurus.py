@@ -84,6 +84,9 @@ def parse_thesaurus(text: str, path: str) -> tuple[Thesaurus, list[Problem]]:
                 line=mark.line + 1 if mark else None,
             )
         ]
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        # PyYAML builds dates itself and raises a bare ValueError for 2025-02-30.
+        return Thesaurus(), [Problem(path, f"cannot be read: {exc}", line=1)]
     if not isinstance(data, dict):
         return Thesaurus(), [
             Problem(path, "the thesaurus must have 'same:' and 'leads_to:' parts", line=1)

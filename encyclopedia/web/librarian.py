@@ -25,8 +25,12 @@ from flask_login import current_user, login_required
 
 from encyclopedia.articles import MAX_NAME_LENGTH, SLUG_PATTERN
 from encyclopedia.librarian import EditConflict, EditRefused, NotFound, Workspace
-from encyclopedia.librarian.editor import Validation, diff
-from encyclopedia.librarian.thesaurus_edit import ThesaurusEditError, add_leads_to
+from encyclopedia.librarian.editor import THESAURUS, Validation, diff
+from encyclopedia.librarian.thesaurus_edit import (
+    ThesaurusEditError,
+    add_thesaurus_entry,
+    save_thesaurus,
+)
 from encyclopedia.normalize import fold, slugify, sort_key
 from encyclopedia.readability import assess
 from encyclopedia.search import BadRequest, IndexUnavailable
@@ -245,6 +249,41 @@ def mark_reviewed(slug: str):
     return redirect(url_for("librarian.review_queue"), code=303)
 
 
+@bp.route("/thesaurus", methods=["GET", "POST"])
+def thesaurus():
+    """The librarians' thesaurus as text, edited and versioned like an article."""
+    editor = workspace().editor
+    path = editor.path(THESAURUS)
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    base, problems, conflict = editor.current_digest(THESAURUS), [], None
+    if request.method == "POST":
+        text = request.form.get("text", "")[: 2 * 2**20]
+        try:
+            saved = save_thesaurus(
+                editor,
+                text,
+                who(),
+                base_digest=request.form.get("base", ""),
+                note=request.form.get("note", ""),
+            )
+        except EditRefused as exc:
+            problems = [m for ms in exc.validation.errors.values() for m in ms]
+        except EditConflict as exc:
+            conflict = exc
+            base = exc.current_digest or ""
+        else:
+            flash(saved.indexed)
+            return redirect(url_for("librarian.history", slug=THESAURUS), code=303)
+    return render_template(
+        "librarian/thesaurus.html",
+        text=text,
+        base=base,
+        problems=problems,
+        conflict=conflict,
+        lines=diff(conflict.current_text, text) if conflict else None,
+    ), (422 if problems else 409 if conflict else 200)
+
+
 @bp.get("/history/<slug>")
 def history(slug: str):
     editor = workspace().editor
@@ -252,12 +291,11 @@ def history(slug: str):
         versions = editor.history(slug)
     except NotFound:
         abort(404, description="This article has no history here.")
-    base = ""
-    if editor.path(slug).exists():
-        _, base = editor.load(slug)
+    base = editor.current_digest(slug)
     return render_template(
         "librarian/history.html",
         slug=slug,
+        thesaurus=slug == THESAURUS,
         versions=versions,
         base=base,
         audit=workspace().audit.recent(50, slug),
@@ -473,13 +511,11 @@ def _teach(field: str, done: str):
 def add_to_thesaurus():
     query, slug = _failed_query(), _target_slug()
     draft, _ = workspace().editor.load(slug)
-    path = current_app.extensions["settings"].thesaurus_path
     try:
-        add_leads_to(path, query, draft.title)
+        add_thesaurus_entry(workspace().editor, query, draft.title, who())
     except (ThesaurusEditError, OSError) as exc:
         flash(f"Not added to the thesaurus: {exc}")
         return redirect(url_for("librarian.searches"), code=303)
-    workspace().audit.record(who(), "thesaurus entry added", slug, f"{query} → {draft.title}")
     workspace().failed_searches.dismiss(query)
     flash(f"Searching “{query}” now also searches “{draft.title}” (no reindex needed).")
     return redirect(url_for("librarian.searches", tried=query), code=303)
