@@ -222,3 +222,20 @@ def test_without_script_a_new_article_gets_its_address_from_its_title(browser, s
         expect(page.get_by_label("Address (slug)")).to_have_value("tennis-elbow")
     finally:
         context.close()
+
+
+def test_the_review_queue_marks_an_article_reviewed(page: Page, site: str):
+    sign_in(page, site)
+    page.get_by_role("link", name="Review queue").click()
+    first = page.get_by_role("row").nth(1)
+    title = first.get_by_role("link").inner_text()
+    expect(first).to_contain_text("Due for review")
+    first.get_by_label(f"Note for {title} (optional)").fill("checked the sources")
+    first.get_by_role("button", name=f"Mark reviewed {title}").click()
+    expect(page.locator(".flash")).to_contain_text("marked reviewed today by ann")
+    # Reviewed today: last in the queue, next due in two years, in words.
+    last = page.get_by_role("row").last
+    expect(last.get_by_role("link")).to_have_text(title)
+    expect(last).to_contain_text("by ann")
+    expect(last).not_to_contain_text("Due for review")
+    assert violations(page) == []
