@@ -66,6 +66,10 @@ def main() -> None:
     for q in queries:
         client.get("/search", query_string={"q": q})
         client.get("/api/suggest", query_string={"q": q[:4]})
+        if library.embedder is not None:
+            # The model's own memory grows when it first runs, and a build without
+            # vectors would never run it: embed each query as a search with them does.
+            library.embedder.query(q)
     # Every page of the A-Z, then articles, distinct searches and typed prefixes until
     # each cache is at its bound or the corpus has no more to give.
     per_page = library.site_map_page_size
