@@ -261,7 +261,10 @@ class Editor:
         """Articles that can be reviewed, due soonest first: never reviewed, then by the
         date the next review is due. Files that do not parse belong to "With problems"."""
         rows = [row for row in self.listing(today) if row.names != (row.slug,) or row.reviewed]
-        return sorted(rows, key=lambda r: (r.next_review is not None, r.next_review or today))
+        return sorted(
+            rows,
+            key=lambda r: (r.next_review is not None, r.next_review or dt.date.min, r.title),
+        )
 
     def mark_reviewed(
         self, slug: str, who: str, *, base_digest: str, note: str = "", today: dt.date | None = None
