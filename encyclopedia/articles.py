@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import yaml
 
+from encyclopedia.fields import FIELDS, NAMES
 from encyclopedia.normalize import fold, slugify
 
 
@@ -32,19 +33,7 @@ _FrontMatterLoader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-KNOWN_FIELDS = frozenset(
-    {
-        "title",
-        "also_called",
-        "search_aliases",
-        "kind",
-        "reviewed",
-        "reviewed_by",
-        "related",
-        "source",
-        "source_url",
-    }
-)
+KNOWN_FIELDS = frozenset(NAMES)  # the fields' table, encyclopedia/fields.py
 _HEADING = re.compile(r"^##(?!#)\s*(.*?)\s*#*\s*$")
 
 
@@ -306,7 +295,7 @@ def parse_article(text: str, path: str | Path) -> tuple[Article, list[Problem]]:
         bad("title", f"the title is {len(title)} characters long; at most {MAX_NAME_LENGTH}")
 
     lists: dict[str, list[str]] = {}
-    for name in ("also_called", "search_aliases", "related"):
+    for name in (f.name for f in FIELDS if f.is_list):
         values = _string_list(meta.get(name))
         if values is None:
             bad(name, f"{name} must be a list of names, like [First name, Second name]")
@@ -327,7 +316,7 @@ def parse_article(text: str, path: str | Path) -> tuple[Article, list[Problem]]:
         bad("reviewed", message)
 
     texts: dict[str, str | None] = {}
-    for name in ("kind", "reviewed_by", "source", "source_url"):
+    for name in (f.name for f in FIELDS if f.kind in ("text", "url") and not f.required):
         value = meta.get(name)
         if value is not None and not isinstance(value, str | int | float):
             bad(name, f"{name} must be plain text")

@@ -15,18 +15,9 @@ from typing import Any
 import yaml
 
 from encyclopedia.articles import ArticleError, load_front_matter, split_front_matter
+from encyclopedia.fields import FIELDS, NAMES
 
-ORDER = (
-    "title",
-    "also_called",
-    "search_aliases",
-    "kind",
-    "reviewed",
-    "reviewed_by",
-    "related",
-    "source",
-    "source_url",
-)
+ORDER = NAMES  # the order fields are written in: the table's (encyclopedia/fields.py)
 
 
 def _lines(values: Any) -> list[str]:
@@ -66,35 +57,23 @@ class Draft:
             meta = load_front_matter(front, slug)
         except ArticleError:
             return cls(slug=slug, body=text)
-        reviewed = meta.get("reviewed")
-        if isinstance(reviewed, dt.datetime):
-            reviewed = reviewed.date()
-        return cls(
+        draft = cls(
             slug=slug,
-            title=str(meta.get("title") or "").strip(),
-            also_called=_lines(meta.get("also_called")),
-            search_aliases=_lines(meta.get("search_aliases")),
-            kind=str(meta.get("kind") or "").strip(),
-            reviewed=reviewed.isoformat() if isinstance(reviewed, dt.date) else str(reviewed or ""),
-            reviewed_by=str(meta.get("reviewed_by") or "").strip(),
-            related=_lines(meta.get("related")),
-            source=str(meta.get("source") or "").strip(),
-            source_url=str(meta.get("source_url") or "").strip(),
             body=body.lstrip("\n"),
             extra={str(k): v for k, v in meta.items() if str(k) not in ORDER},
         )
+        for f in FIELDS:
+            setattr(draft, f.name, _read(f.kind, meta.get(f.name)))
+        return draft
 
     def to_text(self) -> str:
         values: dict[str, Any] = {
-            "title": self.title.strip(),
-            "also_called": [n.strip() for n in self.also_called if n.strip()],
-            "search_aliases": [n.strip() for n in self.search_aliases if n.strip()],
-            "kind": self.kind.strip(),
-            "reviewed": self.reviewed.strip(),
-            "reviewed_by": self.reviewed_by.strip(),
-            "related": [s.strip() for s in self.related if s.strip()],
-            "source": self.source.strip(),
-            "source_url": self.source_url.strip(),
+            f.name: (
+                [v.strip() for v in getattr(self, f.name) if v.strip()]
+                if f.is_list
+                else getattr(self, f.name).strip()
+            )
+            for f in FIELDS
         }
         lines = ["---"]
         for name in ORDER:
@@ -110,6 +89,15 @@ class Draft:
         lines.extend(_dump({k: v}) for k, v in self.extra.items())
         body = self.body.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
         return "\n".join(lines) + "\n---\n" + body + "\n"
+
+
+def _read(kind: str, value: Any) -> str | list[str]:
+    """A field's value as the form holds it: lines for lists, text for the rest."""
+    if kind in ("names", "slugs"):
+        return _lines(value)
+    if kind == "date" and isinstance(value, dt.date | dt.datetime):
+        return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
+    return str(value if value is not None else "").strip()
 
 
 def _is_date(value: str) -> bool:

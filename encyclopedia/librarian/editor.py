@@ -28,6 +28,7 @@ from encyclopedia.articles import (
     read_source,
     title_key,
 )
+from encyclopedia.fields import NAMES
 from encyclopedia.files import write_atomically
 from encyclopedia.librarian.audit import AuditLog, now
 from encyclopedia.librarian.database import Database
@@ -40,19 +41,7 @@ log = logging.getLogger(__name__)
 OVERDUE_AFTER = dt.timedelta(days=2 * 365)
 OUTSIDE = "(outside the editor)"
 THESAURUS = "thesaurus.yaml"  # its key in the history: a file name, never an article slug
-FORM_FIELDS = (
-    "slug",
-    "title",
-    "also_called",
-    "search_aliases",
-    "kind",
-    "reviewed",
-    "reviewed_by",
-    "related",
-    "source",
-    "source_url",
-    "body",
-)
+FORM_FIELDS = ("slug", *NAMES, "body")  # where a problem is shown in the form
 
 
 class NotFound(LookupError):

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from encyclopedia.fields import FIELDS
 from encyclopedia.librarian.drafts import Draft, split_lines
 
 
@@ -20,34 +21,14 @@ class LoginForm(FlaskForm):
 
 
 class ArticleForm(FlaskForm):
+    """One input per front-matter field, made from the fields' table (with its label and
+    help), plus the address, the Markdown text and the note."""
+
     slug = StringField(
         "Address (slug)",
         description="The page's address: lowercase letters, digits and hyphens, "
         "like heart-attack. Changing it keeps the old address working.",
     )
-    title = StringField("Title")
-    also_called = TextAreaField(
-        "Also called", description="Other names patients use, one per line."
-    )
-    search_aliases = TextAreaField(
-        "Hidden search aliases",
-        description="Misspellings and run-together words that should find this article "
-        "(heartattack, hart attack), one per line. Searchable, never shown to patients.",
-    )
-    kind = StringField(
-        "Kind", description="condition, procedure, test, symptom, injury, ... (optional)"
-    )
-    reviewed = StringField(
-        "Reviewed on",
-        description="The day of the last review: type it or pick it from the calendar, "
-        "in the date format your browser shows.",
-    )
-    reviewed_by = StringField("Reviewed by")
-    related = TextAreaField(
-        "Related articles", description="Addresses (slugs) of related articles, one per line."
-    )
-    source = StringField("Source (optional)")
-    source_url = StringField("Source address (optional)")
     body = TextAreaField(
         "Text",
         description="Markdown. The first paragraphs are the summary; each '## Heading' "
@@ -60,30 +41,27 @@ class ArticleForm(FlaskForm):
 
     def fill(self, draft: Draft, base: str = "") -> None:
         self.slug.data = draft.slug
-        self.title.data = draft.title
-        self.also_called.data = "\n".join(draft.also_called)
-        self.search_aliases.data = "\n".join(draft.search_aliases)
-        self.kind.data = draft.kind
-        self.reviewed.data = draft.reviewed
-        self.reviewed_by.data = draft.reviewed_by
-        self.related.data = "\n".join(draft.related)
-        self.source.data = draft.source
-        self.source_url.data = draft.source_url
+        for f in FIELDS:
+            value = getattr(draft, f.name)
+            self[f.name].data = "\n".join(value) if f.is_list else value
         self.body.data = draft.body
         self.base.data = base
 
     def draft(self, extra: dict | None = None) -> Draft:
-        return Draft(
+        draft = Draft(
             slug=(self.slug.data or "").strip(),
-            title=self.title.data or "",
-            also_called=split_lines(self.also_called.data or ""),
-            search_aliases=split_lines(self.search_aliases.data or ""),
-            kind=self.kind.data or "",
-            reviewed=(self.reviewed.data or "").strip(),
-            reviewed_by=self.reviewed_by.data or "",
-            related=split_lines(self.related.data or ""),
-            source=self.source.data or "",
-            source_url=self.source_url.data or "",
             body=self.body.data or "",
             extra=dict(extra or {}),
         )
+        for f in FIELDS:
+            text = self[f.name].data or ""
+            setattr(draft, f.name, split_lines(text) if f.is_list else text.strip())
+        return draft
+
+
+for _field in FIELDS:
+    setattr(
+        ArticleForm,
+        _field.name,
+        (TextAreaField if _field.is_list else StringField)(_field.label, description=_field.help),
+    )

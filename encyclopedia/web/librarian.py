@@ -24,6 +24,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from encyclopedia.articles import MAX_NAME_LENGTH, SLUG_PATTERN
+from encyclopedia.fields import FIELDS
 from encyclopedia.librarian import EditConflict, EditRefused, NotFound, Workspace
 from encyclopedia.librarian.editor import THESAURUS, Validation, diff
 from encyclopedia.librarian.thesaurus_edit import (
@@ -127,6 +128,7 @@ def _edit_page(form: ArticleForm, *, slug: str | None, validation=None, conflict
         render_template(
             "librarian/edit.html",
             form=form,
+            fields=FIELDS,
             slug=slug,
             validation=validation or Validation(),
             preview=_preview(validation) if previewing else None,
