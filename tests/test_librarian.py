@@ -348,9 +348,7 @@ def test_a_save_while_the_index_is_locked_is_applied_when_the_lock_is_free(site)
         saved = workspace.editor.save(draft, "ann", original="asthma", base_digest=digest)
         assert titles(library, "waited for the lock")[:1] != ["Asthma"]
     assert "searchable as soon as" in saved.indexed
-    for thread in threading.enumerate():
-        if thread.name != "MainThread" and thread.daemon:
-            thread.join(timeout=10)
+    workspace.editor.deferred.join(timeout=10)
     assert titles(library, "waited for the lock")[0] == "Asthma"
 
 

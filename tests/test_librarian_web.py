@@ -682,3 +682,17 @@ def test_the_thesaurus_is_edited_versioned_compared_and_restored(ann, desk):
     assert restored.status_code == 303 and path.read_text() == original
     assert ann.get("/api/search?q=blorpy+twinge").get_json()["results"] == []
     assert "restored: restored version 1" in ann.get("/librarian/history/thesaurus.yaml").text
+
+
+def test_a_thesaurus_that_is_not_utf8_still_opens_and_a_save_mends_it(ann, desk):
+    path = desk.extensions["settings"].content_dir / "thesaurus.yaml"
+    path.write_bytes(b"leads_to:\n  caf\xe9: [coffee]\n")
+    page = ann.get("/librarian/thesaurus")
+    assert page.status_code == 200 and "caf\ufffd" in page.text
+    base = re.search(r'name="base" value="(\w*)"', page.text).group(1)
+    text = "leads_to:\n  cafe: [coffee]\n"
+    saved = ann.post(
+        "/librarian/thesaurus",
+        data={"csrf_token": csrf_token(page.text), "base": base, "text": text},
+    )
+    assert saved.status_code == 303 and path.read_text() == text

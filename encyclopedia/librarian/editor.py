@@ -156,6 +156,7 @@ class Editor:
         self.audit = audit
         self.lock_path = lock_path
         self.publish_wait = publish_wait
+        self.deferred: threading.Thread | None = None
         self._parsed: dict[str, tuple[tuple[int, int], Article | None, tuple[str, ...]]] = {}
         self._parse_guard = threading.Lock()
 
@@ -663,6 +664,7 @@ class Editor:
             later = update_after_save(
                 self.content_dir, self.index_dir, slugs, wait=self.publish_wait
             )
+            self.deferred = later  # the last update left to run after a reindex, if any
         except (PublishRefused, OSError, ValueError) as exc:
             log.error("saved %s but could not update the index: %s", slugs, exc)
             return f"Saved, but the search index was not updated ({exc}). Run a full reindex."

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from encyclopedia.articles import digest_of
 from encyclopedia.files import write_atomically
 from encyclopedia.librarian.audit import AuditLog
 from encyclopedia.librarian.editor import (
@@ -85,11 +86,15 @@ def with_leads_to(text: str, term: str, target: str, shown: str = THESAURUS) -> 
     return new_text
 
 
-def _current(editor: Editor) -> tuple[str, str]:
+def current_thesaurus(editor: Editor) -> tuple[str, str]:
+    """The file's text and the digest a change must name as its base ("" and "" when
+    there is none). Bytes that are not UTF-8 are shown replaced, so the page still opens
+    and a save mends the file."""
     path = editor.path(THESAURUS)
     if not path.exists():
         return "", ""
-    return path.read_text(encoding="utf-8"), editor.current_digest(THESAURUS)
+    data = path.read_bytes()
+    return data.decode("utf-8", errors="replace"), digest_of(data)
 
 
 def _write(editor: Editor, current: str, digest: str, text: str, who: str, note: str, action: str):
@@ -116,7 +121,7 @@ def save_thesaurus(
     errors, and (EditConflict) when it changed since ``base_digest`` was read."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     with editor.lock():
-        current, digest = _current(editor)
+        current, digest = current_thesaurus(editor)
         if digest != base_digest:
             raise EditConflict(
                 "Someone else changed the thesaurus after you opened it. Their version is "
@@ -141,7 +146,7 @@ def save_thesaurus(
 def add_thesaurus_entry(editor: Editor, term: str, target: str, who: str) -> Saved:
     """One leads_to entry, as a version of its own in the thesaurus history."""
     with editor.lock():
-        current, digest = _current(editor)
+        current, digest = current_thesaurus(editor)
         text = with_leads_to(current, term, target)
         _write(editor, current, digest, text, who, f"{term} → {target}", "entry added")
     return Saved(THESAURUS, True, "Searches use it from now on (no reindex needed).")

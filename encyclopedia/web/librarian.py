@@ -30,6 +30,7 @@ from encyclopedia.librarian.editor import THESAURUS, Validation, diff
 from encyclopedia.librarian.thesaurus_edit import (
     ThesaurusEditError,
     add_thesaurus_entry,
+    current_thesaurus,
     save_thesaurus,
 )
 from encyclopedia.normalize import fold, slugify, sort_key
@@ -255,9 +256,9 @@ def mark_reviewed(slug: str):
 def thesaurus():
     """The librarians' thesaurus as text, edited and versioned like an article."""
     editor = workspace().editor
-    path = editor.path(THESAURUS)
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    base, problems, conflict = editor.current_digest(THESAURUS), [], None
+    text, base = current_thesaurus(editor)
+    problems: list[str] = []
+    conflict = None
     if request.method == "POST":
         text = request.form.get("text", "")[: 2 * 2**20]
         try:
