@@ -14,7 +14,12 @@ from typing import Any
 
 import yaml
 
-from encyclopedia.articles import ArticleError, load_front_matter, split_front_matter
+from encyclopedia.articles import (
+    ArticleError,
+    load_front_matter,
+    parse_date,
+    split_front_matter,
+)
 from encyclopedia.fields import FIELDS, NAMES
 
 ORDER = NAMES  # the order fields are written in: the table's (encyclopedia/fields.py)
@@ -81,9 +86,11 @@ class Draft:
             if value in ("", []):
                 continue
             if name == "reviewed":
-                # Written bare so YAML reads a date; a malformed one is quoted so the
-                # parser reports it as a bad date rather than a YAML error.
-                lines.append(f"reviewed: {value}" if _is_date(value) else _dump({name: value}))
+                # A date the parser accepts is written bare, as the shipped articles
+                # write it (articles.parse_date is the rule); anything else is quoted
+                # so it stays text and is reported as a bad date, not a YAML error.
+                written_bare = parse_date(value)[0] is not None
+                lines.append(f"reviewed: {value}" if written_bare else _dump({name: value}))
             else:
                 lines.append(_dump({name: value}))
         lines.extend(_dump({k: v}) for k, v in self.extra.items())
@@ -98,14 +105,6 @@ def _read(kind: str, value: Any) -> str | list[str]:
     if kind == "date" and isinstance(value, dt.date | dt.datetime):
         return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
     return str(value if value is not None else "").strip()
-
-
-def _is_date(value: str) -> bool:
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return len(value) == 10
 
 
 def _dump(mapping: dict[str, Any]) -> str:
