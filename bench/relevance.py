@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT))
 from bench.corpora import CORPUS, CORPUS_DIR  # noqa: E402
 from encyclopedia.importing import import_medlineplus  # noqa: E402
 from encyclopedia.search import Library, rebuild  # noqa: E402
+from encyclopedia.search.engine.baseline import PlainBM25  # noqa: E402
 from encyclopedia.search.evaluation import (  # noqa: E402
-    PlainBM25,
     PlainFTS5,
     Score,
     also_called_cases,

@@ -152,20 +152,9 @@ def time_searches(run, rounds: int = 3, first: list[float] | None = None) -> lis
 
 def raw_whoosh(library: Library):
     """The same queries through plain Whoosh on the same index: parse, top 10, titles."""
-    from whoosh import qparser
+    from encyclopedia.search.engine.baseline import plain_parser
 
-    snapshot = library.snapshot()
-    searcher = snapshot.index.searcher()
-    parser = qparser.MultifieldParser(
-        ["names", "body"], snapshot.index.schema, group=qparser.OrGroup
-    )
-
-    def run(query: str) -> list[str]:
-        results = searcher.search(parser.parse(query), limit=10)
-        len(results)
-        return [hit["title"] for hit in results]
-
-    return run
+    return plain_parser(library.snapshot().path)
 
 
 def worker_figures(content: Path, index: Path, slugs: list[str]) -> dict:

@@ -13,7 +13,7 @@ import json
 import sys
 
 from encyclopedia import create_app
-from encyclopedia.search import ranking
+from encyclopedia.search.engine import ranking
 
 
 def status(*fields: str) -> list[float]:

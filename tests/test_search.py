@@ -192,18 +192,21 @@ def test_the_total_is_the_number_of_articles_whoosh_would_score(
 ):
     """The total comes from the numpy ranking; it must equal what Whoosh's scoring finds,
     plus, when meaning is searched too, the articles only meaning found."""
-    from encyclopedia.search.library import _planner
+    from whoosh import index as whoosh_index
+
+    from encyclopedia.search.engine.compile import to_whoosh
+    from encyclopedia.search.engine.schema import WEIGHTING
     from encyclopedia.search.query import build_query
 
     snapshot = lexical_library.snapshot()
-    plan = _planner(snapshot, lexical_library.thesaurus.get()).plan(lexical_library.clean(query))
+    plan = lexical_library.plan(query)
     if plan.is_empty:
         assert lexical_library.search_uncached(query).total == 0
         assert library.search_uncached(query).total == 0
         return
-    searcher = snapshot.searcher()
-    scored = len(searcher.search(build_query(plan), limit=None))
-    assert snapshot.ranker.rank(build_query(plan), searcher, 10).total == scored
+    with whoosh_index.open_dir(str(snapshot.path)).searcher(weighting=WEIGHTING) as searcher:
+        scored = len(searcher.search(to_whoosh(build_query(plan)), limit=None))
+    assert snapshot.index.rank(build_query(plan), 10).total == scored
     assert lexical_library.search_uncached(query).total == scored
     found = library.search_uncached(query, 1, 50)
     by_meaning = [h for h in found.hits if "in other words" in " ".join(h.why)]

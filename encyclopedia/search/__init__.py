@@ -1,17 +1,15 @@
-"""Everything Whoosh: schema, building and publishing indexes, querying. Never imports Flask."""
+"""Search: planning what patients type, ranking, publishing builds. Never imports Flask.
 
-from encyclopedia.search import whoosh_fixes
+Only :mod:`encyclopedia.search.engine` imports Whoosh; everything here above it speaks
+the project's own query tree (:mod:`.tree`) and dataclasses.
+"""
 
-whoosh_fixes.apply()  # before any index is opened: see whoosh_fixes
-
-# ruff: noqa: E402 - the fix must be in place before the modules below open indexes
-
+from encyclopedia.search.engine.reading import IndexUnavailable
 from encyclopedia.search.library import (
     ArticlePage,
     BadRequest,
     Health,
     Hit,
-    IndexUnavailable,
     Library,
     Results,
     SiteMapEntry,

@@ -9,7 +9,7 @@ from typing import Any
 
 from encyclopedia.articles import Article, digest_of
 from encyclopedia.rendering import render_article
-from encyclopedia.search.schema import name_key
+from encyclopedia.search.words import name_key
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,17 +10,12 @@ from __future__ import annotations
 import csv
 import re
 import sqlite3
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from whoosh import index as whoosh_index
-from whoosh import qparser
-from whoosh.analysis import StandardAnalyzer
-from whoosh.fields import ID, TEXT, Schema
 
 from encyclopedia.articles import load_folder
 from encyclopedia.normalize import fold
@@ -126,39 +121,6 @@ def project_ranker(library: Library) -> Ranker:
         return [hit.slug for hit in library.search(query, 1, 10).hits]
 
     return rank
-
-
-class PlainBM25:
-    """The baseline: Whoosh's default BM25F over title and body, standard analyzer,
-    Whoosh's own query parser with OR between words. What a first version would do."""
-
-    def __init__(self, content_dir: Path):
-        self._tmp = tempfile.TemporaryDirectory(prefix="bm25-")
-        schema = Schema(
-            slug=ID(stored=True),
-            title=TEXT(analyzer=StandardAnalyzer()),
-            body=TEXT(analyzer=StandardAnalyzer()),
-        )
-        self.index = whoosh_index.create_in(self._tmp.name, schema)
-        writer = self.index.writer()
-        for article in load_folder(content_dir).articles.values():
-            body = " ".join([article.summary, *(s.markdown for s in article.sections)])
-            writer.add_document(slug=article.slug, title=article.title, body=body)
-        writer.commit()
-        self.searcher = self.index.searcher()
-        self.parser = qparser.MultifieldParser(["title", "body"], schema, group=qparser.OrGroup)
-
-    def __call__(self, query: str) -> list[str]:
-        try:
-            parsed = self.parser.parse(query)
-            return [hit["slug"] for hit in self.searcher.search(parsed, limit=10)]
-        except Exception:  # the baseline's query language errors count as misses
-            return []
-
-    def close(self) -> None:
-        self.searcher.close()
-        self.index.close()
-        self._tmp.cleanup()
 
 
 class PlainFTS5:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from encyclopedia.search.ranking import Ranked
+from encyclopedia.search.engine.ranking import Ranked
 
 POOL = 50  # lexical and semantic candidates considered, each
 LEXICAL_WEIGHT = 0.2

@@ -20,35 +20,27 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from whoosh import index as whoosh_index
-from whoosh import query as wq
-from whoosh.searching import Searcher
 
 from encyclopedia.articles import Article
 from encyclopedia.config import Settings
 from encyclopedia.lru import LRUCache
 from encyclopedia.normalize import fold, initial, sort_key
-from encyclopedia.search import fusion, semantic, snippets
+from encyclopedia.search import fusion, semantic, tree
 from encyclopedia.search.documents import CatalogEntry, file_digest, index_document
+from encyclopedia.search.engine import snippets
+from encyclopedia.search.engine.reading import IndexUnavailable, OpenIndex
+from encyclopedia.search.engine.schema import analyze
 from encyclopedia.search.publishing import (
     CATALOG,
     CURRENT,
     published,
     writer_running,
 )
-from encyclopedia.search.query import (
-    EXACT_NAME_BOOST,
-    WEIGHTING,
-    Planner,
-    QueryPlan,
-    build_query,
-    clean_query,
-)
-from encyclopedia.search.ranking import SHARED_CACHE, Ranker
-from encyclopedia.search.schema import STOP_WORDS, analyze, name_key, word_key
+from encyclopedia.search.query import EXACT_NAME_BOOST, Planner, QueryPlan, build_query, clean_query
 from encyclopedia.search.spelling import Corrector
 from encyclopedia.search.suggestions import Suggestion, SuggestionIndex
 from encyclopedia.search.thesaurus import Thesaurus, ThesaurusFile, on_top, phrase_key
+from encyclopedia.search.words import STOP_WORDS, name_key, word_key
 
 # Library's ``semantic`` argument hides the module's name inside __init__.
 _load_embedder = semantic.load_embedder
@@ -60,10 +52,6 @@ RESULT_CACHE_SIZE = 2048  # suggestion lists: ten short names each, about 2.5 MB
 # Results pages are bounded by what they hold, not counted: an API page of 50 hits with
 # snippets is 50 KB, and 2,048 of them would have been 100 MB of a worker.
 RESULT_CACHE_BYTES = 8 * 2**20
-
-
-class IndexUnavailable(Exception):
-    """No index has been published, or the published one cannot be opened."""
 
 
 class BadRequest(ValueError):
@@ -246,21 +234,11 @@ class Snapshot:
         try:
             with open(path / CATALOG, encoding="utf-8") as handle:
                 meta = json.load(handle)
-            self.index = whoosh_index.open_dir(str(path))
-        except (OSError, ValueError, whoosh_index.IndexError) as exc:
+            probe = next((entry["slug"] for entry in meta["articles"]), None)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
             raise IndexUnavailable(f"the index in {path} cannot be opened: {exc}") from exc
-        except Exception as exc:  # Whoosh raises many kinds on a damaged folder.
-            raise IndexUnavailable(f"the index in {path} cannot be opened: {exc!r}") from exc
+        self.index = OpenIndex(path, probe)
         self.built: str = meta.get("built", "")
-        try:
-            # Prove the build is readable now rather than on a patient's search: the
-            # table of contents, the segments and the stored fields.
-            with self.index.searcher() as searcher:
-                searcher.doc_count()
-                for slug in [entry["slug"] for entry in meta["articles"]][:1]:
-                    searcher.document(slug=slug)
-        except Exception as exc:
-            raise IndexUnavailable(f"the index in {path} is damaged: {exc!r}") from exc
         self.catalog: dict[str, CatalogEntry] = {
             entry["slug"]: CatalogEntry.from_dict(entry) for entry in meta["articles"]
         }
@@ -271,15 +249,6 @@ class Snapshot:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise IndexUnavailable(f"the vectors in {path} are damaged: {exc}") from exc
         self.vectors = semantic.VectorTable(*found) if found else None
-        self._local = threading.local()
-        self.ranker = Ranker(WEIGHTING, SHARED_CACHE)
-
-    def searcher(self) -> Searcher:
-        searcher = getattr(self._local, "searcher", None)
-        if searcher is None:
-            searcher = self.index.searcher(weighting=WEIGHTING)
-            self._local.searcher = searcher
-        return searcher
 
     def corrector(self, thesaurus: Thesaurus, *, keep: bool = True) -> Corrector:
         """The spelling dictionary: words of names, headings and the thesaurus. ``keep``
@@ -297,10 +266,6 @@ class Snapshot:
         if keep:
             self._corrector = (thesaurus.version, corrector)
         return corrector
-
-    def document_frequency(self, term: str) -> int:
-        reader = self.searcher().reader()
-        return max(reader.doc_frequency("body", term), reader.doc_frequency("names", term))
 
     @cached_property
     def name_keys(self) -> frozenset[str]:
@@ -350,23 +315,9 @@ class Snapshot:
         return letters
 
     def vector_rows(self) -> tuple[np.ndarray, np.ndarray]:
-        """Whoosh's document number of each row of the vector table (-1 for an article
-        the index no longer has), and the other way round (-1 for a document with no
-        row). Per thread, from that thread's own searcher: one opened while an update
-        commits sees newer documents than the catalog, so the numbers must come from the
-        searcher that ranks."""
-        searcher = self.searcher()
-        cached = getattr(self._local, "vector_rows", None)
-        if cached is not None and cached[0] is searcher:
-            return cached[1]
-        slugs = self.vectors.slugs if self.vectors is not None else ()
-        found = [searcher.document_number(slug=s) for s in slugs]
-        numbers = np.array([-1 if n is None else n for n in found], dtype=np.int64)
-        rows = np.full(searcher.reader().doc_count_all(), -1, dtype=np.int64)
-        present = numbers >= 0
-        rows[numbers[present]] = np.flatnonzero(present)
-        self._local.vector_rows = (searcher, (numbers, rows))
-        return numbers, rows
+        """Each vector row's document number and each document's row (see
+        :meth:`OpenIndex.numbering`): made per thread, from the searcher that ranks."""
+        return self.index.numbering(self.vectors.slugs if self.vectors is not None else ())
 
     @cached_property
     def suggestions(self) -> SuggestionIndex:
@@ -385,7 +336,7 @@ def _letter(letter: str) -> str:
 
 def _planner(snapshot: Snapshot, thesaurus: Thesaurus, *, keep: bool = True) -> Planner:
     return Planner(
-        known=snapshot.document_frequency,
+        known=snapshot.index.document_frequency,
         corrector=snapshot.corrector(thesaurus, keep=keep),
         name_keys=snapshot.name_keys,
         thesaurus=thesaurus,
@@ -603,13 +554,12 @@ class Library:
         plan = _planner(snapshot, thesaurus, keep=keep).plan(cleaned, exact=exact)
         if plan.is_empty and named is None:
             return Results(cleaned, 0, page, size, (), None, plan.did_you_mean)
-        searcher = snapshot.searcher()
-        query = build_query(plan) if not plan.is_empty else wq.NullQuery
+        query = build_query(plan) if not plan.is_empty else tree.NOTHING
         if named is not None:
-            query = wq.Or([query, wq.Term("slug", named, boost=EXACT_NAME_BOOST)])
-        # Scored with numpy over whole posting lists (ranking.py): Whoosh's ranking,
-        # without Whoosh's per-document matcher walk.
-        ranked = snapshot.ranker.rank(query, searcher, max(page * size, fusion.POOL))
+            query = tree.AnyOf((query, tree.Term("slug", named, EXACT_NAME_BOOST)))
+        # Scored with numpy over whole posting lists (engine/ranking.py): Whoosh's
+        # ranking, without Whoosh's per-document matcher walk.
+        ranked = snapshot.index.rank(query, max(page * size, fusion.POOL))
         vectors = snapshot.vectors if self.embedder is not None else None
         if vectors is not None:
             fused = fusion.fuse(
@@ -627,11 +577,10 @@ class Library:
         else:
             fused = fusion.lexical_only(ranked)
         shown = fused.docnums[(page - 1) * size : page * size]
-        words = list(dict.fromkeys(t for f, t in query.iter_all_terms() if f == "body"))
-        tokens = snippets.body_tokens(searcher.reader(), shown, words)
+        tokens = snapshot.index.body_tokens(shown, query)
         hits = [
             self._hit(
-                searcher.stored_fields(docnum),
+                snapshot.index.stored(docnum),
                 plan,
                 snapshot,
                 tokens[docnum],
@@ -658,15 +607,12 @@ class Library:
     ) -> frozenset[int]:
         """Articles the query names exactly as typed (a title or other name): they come
         first whatever meaning says. Not after a correction, which may be wrong."""
-        searcher = snapshot.searcher()
-        found = set(searcher.docs_for_query(wq.Term("slug", named))) if named else set()
+        found = snapshot.index.matching("slug", named) if named else set()
         if plan.corrections:
             return frozenset(found)
-        keys = [b.key for b in plan.boosts if b.weight >= 1.0 and b.reason is None]
-        if not keys:
-            return frozenset(found)
-        for key in keys:
-            found.update(searcher.docs_for_query(wq.Term("name_keys", key)))
+        for boost in plan.boosts:
+            if boost.weight >= 1.0 and boost.reason is None:
+                found.update(snapshot.index.matching("name_keys", boost.key))
         return frozenset(found)
 
     def _hit(
@@ -711,7 +657,7 @@ class Library:
         snapshot = self.snapshot()
         if slug not in snapshot.catalog:
             return None
-        stored = snapshot.searcher().document(slug=slug)
+        stored = snapshot.index.document(slug)
         if stored is None:
             return None
         return _article_page(stored["page"], snapshot.catalog[slug].also_called, snapshot)

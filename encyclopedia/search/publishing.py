@@ -35,13 +35,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as whoosh_index
-
 from encyclopedia.articles import SLUG_PATTERN, Article, Folder, Problem, load_folder, title_key
 from encyclopedia.files import write_atomically
 from encyclopedia.search import semantic
 from encyclopedia.search.documents import catalog_entry, file_digest, index_document
-from encyclopedia.search.schema import SCHEMA_VERSION, build_schema
+from encyclopedia.search.engine import writing
+from encyclopedia.search.engine.schema import SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -194,13 +193,11 @@ def build_into(
     """Write a complete index of ``folder.articles`` into the empty folder ``path``, with
     the articles' vectors when the model is here (reusing ``previous`` build's vectors of
     articles whose text has not changed)."""
-    ix = whoosh_index.create_in(str(path), build_schema())
-    writer = ix.writer(limitmb=256)
     catalog = []
     articles = sorted(folder.articles.values(), key=lambda a: a.slug)
-    try:
+    with writing.new_index(path) as index:
         for article, document in zip(articles, _documents(articles, processes), strict=True):
-            writer.add_document(**document)
+            index.add(document)
             # The digest of the bytes that were parsed, not of the file now: an edit saved
             # while the build runs must look stale, so the catch-up pass applies it.
             digest = folder.digests.get(article.slug) or file_digest(
@@ -209,10 +206,6 @@ def build_into(
             catalog.append(catalog_entry(article, digest).to_dict())
             if progress:
                 progress(article)
-    except BaseException:
-        writer.cancel()
-        raise
-    writer.commit()
     meta = {
         "schema": SCHEMA_VERSION,
         "built": dt.datetime.now(dt.UTC).isoformat(),
@@ -226,12 +219,9 @@ def build_into(
         )
     write_atomically(path / CATALOG, json.dumps(meta, ensure_ascii=False))
     # Prove the build opens and holds what it should before anyone can see it.
-    with whoosh_index.open_dir(str(path)).searcher() as searcher:
-        if searcher.doc_count() != len(catalog):
-            raise RuntimeError(
-                f"the new index holds {searcher.doc_count()} articles, expected {len(catalog)}"
-            )
-    ix.close()
+    held = writing.count(path)
+    if held != len(catalog):
+        raise RuntimeError(f"the new index holds {held} articles, expected {len(catalog)}")
     return len(catalog)
 
 
@@ -525,13 +515,11 @@ def _apply_updates(
     present = [slug for slug in slugs if paths[slug].exists()]
     folder = load_folder(content_dir, paths=[paths[slug] for slug in present])
     actions: list[tuple[str, str]] = []
-    ix = whoosh_index.open_dir(str(build))
-    writer = ix.writer(limitmb=64)
-    try:
+    with writing.changing(build) as index:
         for slug in slugs:
             if slug not in present:
                 if slug in catalog:
-                    writer.delete_by_term("slug", slug)
+                    index.delete(slug)
                     catalog.pop(slug)
                     actions.append((slug, "removed"))
                 else:
@@ -549,15 +537,9 @@ def _apply_updates(
                     continue
                 raise
             action = "updated" if slug in catalog else "added"
-            writer.update_document(**index_document(article))
+            index.replace(index_document(article))
             catalog[slug] = catalog_entry(article, folder.digests[slug]).to_dict()
             actions.append((slug, action))
-    except BaseException:
-        writer.cancel()
-        ix.close()
-        raise
-    writer.commit()
-    ix.close()
     meta["articles"] = sorted(catalog.values(), key=lambda entry: entry["slug"])
     _update_vectors(build, meta, folder, [s for s, a in actions if a in ("added", "updated")])
     write_atomically(build / CATALOG, json.dumps(meta, ensure_ascii=False))

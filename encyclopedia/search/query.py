@@ -1,4 +1,4 @@
-"""From what a patient typed to a Whoosh query, without Whoosh's query language.
+"""From what a patient typed to a query tree (:mod:`.tree`), with no query language.
 
 Patients type quotes, stars, colons, "AND", brackets and stray hyphens without meaning
 anything by them, so queries are built directly: quoted text is a phrase, everything
@@ -26,13 +26,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
-from whoosh import query as wq
-from whoosh import scoring
-
 from encyclopedia.normalize import fold
-from encyclopedia.search.schema import STOP_WORDS, analyze, word_key
+from encyclopedia.search import tree
+from encyclopedia.search.engine.schema import analyze
 from encyclopedia.search.spelling import Correction, Corrector
 from encyclopedia.search.thesaurus import Thesaurus
+from encyclopedia.search.words import STOP_WORDS, word_key
 
 # How much a match in each field counts: names (the title is one) are what patients
 # most often type. Two fields, not four: every field multiplies the postings Whoosh's
@@ -42,9 +41,6 @@ FIELD_BOOSTS = {"names": 3.0, "body": 1.0}
 PHRASE_FIELDS = ("names", "body")
 EXACT_NAME_BOOST = 60.0
 PARTIAL_NAME_SHARE = 0.5  # a name covering half the query gets a quarter of the exact boost
-# BM25F, except that the name keys are not length-normalised: an article with many
-# other names must get the same boost for an exact name as one with a single name.
-WEIGHTING = scoring.BM25F(name_keys_B=0.0)
 NAME_PHRASE_BOOST = 8.0
 ALTERNATIVE_WEIGHT = 0.8  # a thesaurus reading counts a little less than what was typed
 LATER_ALTERNATIVE = 0.95  # and each later alternative of a one-way entry a little less again
@@ -353,30 +349,31 @@ def _of_phrase(words: list[str], position: int) -> tuple[int, tuple[str, ...]] |
     return None
 
 
-def _term_clause(term: str) -> wq.Query:
-    return wq.Or([wq.Term(field, term, boost=boost) for field, boost in FIELD_BOOSTS.items()])
+def _term_clause(term: str) -> tree.Node:
+    return tree.AnyOf(tuple(tree.Term(field, term, boost) for field, boost in FIELD_BOOSTS.items()))
 
 
-def _phrase_clause(tokens: tuple[str, ...]) -> wq.Query:
-    return wq.Or(
-        [wq.Phrase(field, list(tokens), boost=FIELD_BOOSTS[field]) for field in PHRASE_FIELDS]
+def _phrase_clause(tokens: tuple[str, ...]) -> tree.Node:
+    return tree.AnyOf(
+        tuple(tree.Phrase(field, tokens, FIELD_BOOSTS[field]) for field in PHRASE_FIELDS)
     )
 
 
-def _alternative_clause(alternative: Alternative) -> wq.Query | None:
+def _alternative_clause(alternative: Alternative) -> tree.Node | None:
     terms = analyze(" ".join(alternative.words))
     if not terms:
         return None
-    clause = _term_clause(terms[0]) if len(terms) == 1 else wq.And([_term_clause(t) for t in terms])
-    if alternative.weight != 1.0:
-        clause = clause.with_boost(alternative.weight)
-    return clause
+    if len(terms) == 1:
+        clause = _term_clause(terms[0])
+    else:
+        clause = tree.AllOf(tuple(_term_clause(t) for t in terms))
+    return tree.with_boost(clause, alternative.weight)
 
 
-def build_query(plan: QueryPlan) -> wq.Query:
+def build_query(plan: QueryPlan) -> tree.Node:
     """Any part of the query may match (more parts score more); every quoted phrase must;
     an article named in the query is boosted by how much of the query its name covers."""
-    parts = []
+    parts: list[tree.Node] = []
     for slot in plan.slots:
         # What was typed: each word may match on its own. Other readings ("abdominal
         # pain" for "tummy ache") are phrases, all of whose words must match.
@@ -384,31 +381,31 @@ def build_query(plan: QueryPlan) -> wq.Query:
         parts.extend(_term_clause(term) for term in analyze(" ".join(typed.words)))
         clauses = [c for c in map(_alternative_clause, others) if c is not None]
         if clauses:
-            parts.append(clauses[0] if len(clauses) == 1 else wq.Or(clauses))
-    boosts: list[wq.Query] = [
-        wq.Term("name_keys", b.key, boost=EXACT_NAME_BOOST * b.weight) for b in plan.boosts
+            parts.append(clauses[0] if len(clauses) == 1 else tree.AnyOf(tuple(clauses)))
+    boosts: list[tree.Node] = [
+        tree.Term("name_keys", b.key, EXACT_NAME_BOOST * b.weight) for b in plan.boosts
     ]
     if not parts and not plan.phrases:
         # Only stop words were typed, but they are a name ("ALL"): find that name.
-        return wq.Or(boosts)
-    # No coordination factor (Or(scale=...)) and, without a required phrase, the boosts
-    # joined by a plain Or: both let Whoosh skip blocks of postings that cannot reach the
-    # top results, which is what makes a search fast. Measured on 2026-11-24: p95 at
-    # 4,000 articles 110 ms -> 66 ms, with success@1/@10 unchanged on the tuned and the
+        return tree.AnyOf(tuple(boosts))
+    # No coordination factor and, without a required phrase, the boosts joined by a
+    # plain "any of": both let the ranker skip postings that cannot reach the top
+    # results, which is what makes a search fast. Measured on 2026-11-24: p95 at 4,000
+    # articles 110 ms -> 66 ms, with success@1/@10 unchanged on the tuned and the
     # held-out queries (bench/relevance.py). The boosts can then add an article that
     # matches only a name key or a name phrase; those are exactly named articles.
-    optional: wq.Query = wq.Or(parts) if parts else wq.NullQuery
+    optional: tree.Node = tree.AnyOf(tuple(parts)) if parts else tree.NOTHING
     if plan.phrases:
-        required = wq.And([_phrase_clause(p) for p in plan.phrases])
-        main: wq.Query = wq.AndMaybe(required, optional) if parts else required
+        required = tree.AllOf(tuple(_phrase_clause(p) for p in plan.phrases))
+        main: tree.Node = tree.Required(required, optional) if parts else required
     else:
         main = optional
-    terms = list(plan.terms)
+    terms = tuple(plan.terms)
     if len(terms) > 1 and not plan.phrases:
-        boosts.append(wq.Phrase("names", terms, boost=NAME_PHRASE_BOOST))
+        boosts.append(tree.Phrase("names", terms, NAME_PHRASE_BOOST))
     if not boosts:
         return main
     if plan.phrases:
         # A quoted phrase is required: the boosts only reorder what it finds.
-        return wq.AndMaybe(main, wq.Or(boosts))
-    return wq.Or([main, *boosts])
+        return tree.Required(main, tree.AnyOf(tuple(boosts)))
+    return tree.AnyOf((main, *boosts))

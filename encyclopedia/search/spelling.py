@@ -22,7 +22,6 @@ from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
-from whoosh.analysis import Filter
 
 _WHOLE_WORDS = {
     "disc": "disk",
@@ -66,18 +65,6 @@ def american(word: str) -> str:
         word = _ISE.sub(r"iz\1", word)  # immunisation, organise
         word = _YSE.sub(r"yz\1", word)  # paralysed, analyse
     return word
-
-
-class VariantSpellingFilter(Filter):
-    """Whoosh filter applying :func:`american` to every token."""
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __call__(self, tokens):
-        for token in tokens:
-            token.text = american(token.text)
-            yield token
 
 
 @dataclass(frozen=True)

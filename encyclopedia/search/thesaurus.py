@@ -27,7 +27,7 @@ import yaml
 
 from encyclopedia.articles import Problem
 from encyclopedia.normalize import fold
-from encyclopedia.search.schema import word_key
+from encyclopedia.search.words import word_key
 
 MAX_PHRASE_WORDS = 6
 LAY_WORDS = Path(__file__).with_name("lay_words.yaml")

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from encyclopedia.search import Library
+from encyclopedia.search.engine.baseline import PlainBM25
 from encyclopedia.search.evaluation import (
-    PlainBM25,
     Score,
     also_called_cases,
     evaluate,

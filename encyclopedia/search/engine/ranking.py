@@ -14,11 +14,16 @@ are kept beside it), so after an incremental update only the new, small segment 
 the rest of the cache still holds. The cache is bounded by bytes.
 
 Query types the planner does not build are scored by Whoosh's matchers, document by
-document, so any query gives the right answer, only slower.
+document, so any query gives the right answer, only slower. The fast path leans on a
+few of Whoosh's private names (the block reader, the lengths column, BM25F's per-field
+B); each place that has to fall back counts it in :data:`SLOW_PATHS`, and the engine's
+conformance tests fail when a planned query takes any of them, so a Whoosh release
+that renames one is caught by the suite rather than by a slower site.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +49,9 @@ CACHE_BYTES = 32 * 2**20
 # words (a few bytes of data each) would have been a thousand times its budget.
 ENTRY_OVERHEAD = 768
 POSITION_BITS = 24  # a document's positions fit in 24 bits: 16 million words
+
+# Why a search was slower than it should be: each fallback from the fast path, counted.
+SLOW_PATHS: Counter[str] = Counter()
 
 # Whoosh keeps each field length as one byte; this is the length each byte stands for.
 # A zero byte means "no length": Whoosh's scorer then uses 1.
@@ -111,7 +119,7 @@ class PostingCache:
         return len(self._arrays)
 
     def lengths(self, leaf: Leaf, field: str) -> np.ndarray:
-        return self._get(("len", leaf.key, field), lambda: _lengths(leaf.reader, field))
+        return self._get(("len", leaf.key, field), lambda: field_lengths(leaf.reader, field))
 
     def postings(self, leaf: Leaf, field: str, text: str) -> Postings | None:
         def load() -> Postings | None:
@@ -170,6 +178,7 @@ def _blocks(matcher, values: bool):
     Any other matcher is read posting by posting.
     """
     if not all(hasattr(matcher, a) for a in ("_read_ids", "_read_weights", "_next_block")):
+        SLOW_PATHS["postings read one by one"] += 1
         while matcher.is_active():
             yield [matcher.id()], [matcher.weight()], [matcher.value()] if values else None
             matcher.next()
@@ -188,7 +197,7 @@ def _segment_key(reader: IndexReader) -> tuple[str, str, int]:
     return (str(folder), reader.segment().segment_id(), reader.doc_count_all())
 
 
-def _lengths(reader: IndexReader, field: str) -> np.ndarray:
+def field_lengths(reader: IndexReader, field: str) -> np.ndarray:
     count = reader.doc_count_all()
     try:
         column = reader._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
@@ -197,6 +206,7 @@ def _lengths(reader: IndexReader, field: str) -> np.ndarray:
         found[: len(raw)] = np.frombuffer(raw, dtype=np.uint8)[:count]
         return _LENGTH_OF_BYTE[found]
     except AttributeError:  # another codec: ask document by document
+        SLOW_PATHS["field lengths read one by one"] += 1
         return np.array(
             [reader.doc_field_length(d, field, 1) for d in range(count)], dtype=np.float64
         )
@@ -206,6 +216,9 @@ class Ranker:
     """Ranks queries on one published version of the index."""
 
     def __init__(self, weighting: BM25F, cache: PostingCache):
+        if not isinstance(getattr(weighting, "_field_B", None), dict):
+            # Read for every term scored: without it no search could be answered.
+            raise TypeError("this Whoosh's BM25F has no per-field B (_field_B)")
         self.weighting = weighting
         self.cache = cache
 
@@ -303,6 +316,7 @@ class _Run:
         if (field, text) not in self.searcher.reader():
             return found
         weighting = self.ranker.weighting
+        scorable = self.searcher.schema[field].scorable
         idf = self.searcher.idf(field, text)
         average = self.searcher.avg_field_length(field) or 1
         b = weighting._field_B.get(field, weighting.B)
@@ -312,8 +326,16 @@ class _Run:
             if postings is None or not len(postings.docs):
                 continue
             tf = postings.tf
-            # whoosh.scoring.bm25, term for term, so the floating-point result is the same.
-            score = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * postings.lengths / average)))
+            if not scorable:
+                # A field without lengths (an ID such as the slug): Whoosh's BM25F scores
+                # it by the term's weight alone (WeightScorer). Found by the conformance
+                # suite: a librarian's preview had boosted its article four times too much.
+                score = tf.copy()
+            else:
+                # whoosh.scoring.bm25, term for term, so the floating-point result is equal.
+                score = idf * (
+                    (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * postings.lengths / average))
+                )
             if boost != 1.0:
                 score = score * boost
             docs = postings.docs + leaf.offset
@@ -345,6 +367,7 @@ class _Run:
         return Scored(matched, score)
 
     def by_whoosh(self, query: wq.Query) -> Scored:
+        SLOW_PATHS[f"{type(query).__name__} scored by Whoosh's matchers"] += 1
         found = self.empty()
         matcher = query.matcher(self.searcher)
         while matcher.is_active():

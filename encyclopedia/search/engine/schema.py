@@ -1,4 +1,4 @@
-"""The Whoosh schema and the one analyzer every text field and every query shares.
+"""The Whoosh schema, its scoring and the one analyzer every text field and query shares.
 
 Accent folding comes before stemming so "Ménière" and "Meniere" reach the stemmer as
 the same word. Digits and one-letter words are kept ("5-HIAA", "type 1 diabetes",
@@ -12,28 +12,35 @@ from functools import cache
 from whoosh.analysis import (
     Analyzer,
     CharsetFilter,
+    Filter,
     LowercaseFilter,
     RegexTokenizer,
     StemFilter,
     StopFilter,
 )
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.scoring import BM25F
 from whoosh.support.charset import accent_map
 
-from encyclopedia.normalize import fold
-from encyclopedia.search.spelling import VariantSpellingFilter, american
-
-# Whoosh's English stop list, plus the words patients wrap around a subject
-# ("what is lupus", "symptoms of a stroke" keeps "symptoms").
-STOP_WORDS = frozenset(
-    (
-        "a an and are as at be by can for from have if in is it may not of on or that the "
-        "this to us we when will with yet you your s t what whats which who how do does did "
-        "i my me about am was were there their its why all get got"
-    ).split()
-)
+from encyclopedia.search.spelling import american
+from encyclopedia.search.words import STOP_WORDS
 
 SCHEMA_VERSION = 4
+# BM25F, except that the name keys are not length-normalised: an article with many
+# other names must get the same boost for an exact name as one with a single name.
+WEIGHTING = BM25F(name_keys_B=0.0)
+
+
+class VariantSpellingFilter(Filter):
+    """Whoosh filter applying :func:`american` to every token."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __call__(self, tokens):
+        for token in tokens:
+            token.text = american(token.text)
+            yield token
 
 
 @cache
@@ -51,30 +58,6 @@ def text_analyzer() -> Analyzer:
 def analyze(text: str) -> list[str]:
     """The index terms a piece of text becomes."""
     return [token.text for token in text_analyzer()(text)]
-
-
-def word_key(word: str) -> str:
-    """One folded word as names are compared: variant spelling unified, plural folded.
-
-    Only plurals are folded, not stems: Porter stemming makes "Alcoholism" the same
-    name as "Alcohol" and "ICE" the same as "IC", and an exact name must stay exact.
-    """
-    word = american(word)
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
-def name_key(name: str) -> str:
-    """A name reduced so that case, accents, punctuation, spelling variants and plurals
-    do not matter.
-
-    Stop words are kept on purpose: "Heart attack" and "Attack of the heart" are not
-    the same name.
-    """
-    return " ".join(word_key(word) for word in fold(name).split())
 
 
 def build_schema() -> Schema:

@@ -14,7 +14,7 @@ from typing import Any
 from whoosh import highlight
 from whoosh.reading import TermNotFound
 
-from encyclopedia.search.schema import text_analyzer
+from encyclopedia.search.engine.schema import text_analyzer
 
 SNIPPET_CHARS = 320
 SNIPPET_SCAN_CHARS = 32_768  # Whoosh's own highlighter looks no further into a body

@@ -1,0 +1,44 @@
+"""How words and names are compared, the same everywhere: stop words, word and name keys.
+
+Plain functions with no engine behind them: the planner, the catalog, the thesaurus and
+the index's analyzer all use these, so "the same name" means one thing in all of them.
+"""
+
+from __future__ import annotations
+
+from encyclopedia.normalize import fold
+from encyclopedia.search.spelling import american
+
+# Whoosh's English stop list, plus the words patients wrap around a subject
+# ("what is lupus", "symptoms of a stroke" keeps "symptoms").
+STOP_WORDS = frozenset(
+    (
+        "a an and are as at be by can for from have if in is it may not of on or that the "
+        "this to us we when will with yet you your s t what whats which who how do does did "
+        "i my me about am was were there their its why all get got"
+    ).split()
+)
+
+
+def word_key(word: str) -> str:
+    """One folded word as names are compared: variant spelling unified, plural folded.
+
+    Only plurals are folded, not stems: Porter stemming makes "Alcoholism" the same
+    name as "Alcohol" and "ICE" the same as "IC", and an exact name must stay exact.
+    """
+    word = american(word)
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def name_key(name: str) -> str:
+    """A name reduced so that case, accents, punctuation, spelling variants and plurals
+    do not matter.
+
+    Stop words are kept on purpose: "Heart attack" and "Attack of the heart" are not
+    the same name.
+    """
+    return " ".join(word_key(word) for word in fold(name).split())
