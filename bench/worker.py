@@ -47,12 +47,9 @@ def main() -> None:
     queries, slugs = json.load(sys.stdin)
     ext = app.extensions
     library = ext["library"]
-    caches = {  # looked up each time: a page cache is a new one per index version
-        "pages": lambda: ext["page_cache"].pages,
-        "results pages": lambda: ext["search_page_cache"].pages,
-        "compressed": lambda: ext["compress"].cache.bodies,
+    caches = {  # looked up each time: the response cache is a new one per version
         "responses": lambda: ext["response_cache"].responses,
-        "results": lambda: library._results,
+        "results": lambda: library.kept_results,
         "postings": lambda: ranking.SHARED_CACHE._arrays,
     }
 
@@ -77,7 +74,7 @@ def main() -> None:
         for page in range(1, (count + per_page - 1) // per_page + 1):
             client.get(f"/a-z/{letter.lower()}", query_string={"page": page})
     for slug in slugs:
-        if full("pages", "compressed", "responses"):
+        if full("responses"):
             break
         client.get(f"/article/{slug}")
     words = sorted({w for slug in slugs for w in slug.split("-") if len(w) > 3 and w.isalpha()})
@@ -88,11 +85,11 @@ def main() -> None:
     )
     before = 0.0
     for number, (first, second) in enumerate(itertools.islice(pairs, 4000)):
-        if full("results pages", "results", "postings"):
+        if full("responses", "results", "postings"):
             break
         if number % 200 == 0:
             # A small corpus has fewer postings than the cache holds: stop once they stop.
-            if full("results pages", "results") and fill("postings") - before < 0.01:
+            if full("responses", "results") and fill("postings") - before < 0.01:
                 break
             before = fill("postings")
         for page in (1, 2):

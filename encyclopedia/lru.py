@@ -16,13 +16,32 @@ from typing import Generic, TypeVar
 V = TypeVar("V")
 
 
+class Counts:
+    """Hits and misses of a cache, kept across the caches of successive versions: what
+    ``bench/caches.py`` reports to say whether a cache earns its memory."""
+
+    __slots__ = ("hits", "misses")
+
+    def __init__(self) -> None:
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def hit_rate(self) -> float:
+        asked = self.hits + self.misses
+        return self.hits / asked if asked else 0.0
+
+
 class LRUCache(Generic[V]):
-    def __init__(self, max_size: int, size: Callable[[V], int] = lambda _: 1):
+    def __init__(
+        self, max_size: int, size: Callable[[V], int] = lambda _: 1, counts: Counts | None = None
+    ):
         self.max_size = max_size
         self._size_of = size
         self._values: OrderedDict[Hashable, V] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
+        self.counts = counts or Counts()
 
     def get_or_load(self, key: Hashable, load: Callable[[], V]) -> V:
         """The cached value, or ``load()``'s, kept. Two threads missing the same key at
@@ -30,7 +49,9 @@ class LRUCache(Generic[V]):
         with self._lock:
             if key in self._values:
                 self._values.move_to_end(key)
+                self.counts.hits += 1
                 return self._values[key]
+            self.counts.misses += 1
         value = load()
         self.put(key, value)
         return value
@@ -40,6 +61,9 @@ class LRUCache(Generic[V]):
             value = self._values.get(key)
             if value is not None:
                 self._values.move_to_end(key)
+                self.counts.hits += 1
+            else:
+                self.counts.misses += 1
             return value
 
     def put(self, key: Hashable, value: V) -> None:
@@ -87,12 +111,13 @@ class PerVersion(Generic[V]):
         self.max_size = max_size
         self._size_of = size
         self.version: Hashable | None = None
-        self.current: LRUCache[V] = LRUCache(max_size, size)
+        self.counts = Counts()
+        self.current: LRUCache[V] = LRUCache(max_size, size, self.counts)
         self._lock = threading.Lock()
 
     def of(self, version: Hashable) -> LRUCache[V]:
         with self._lock:
             if version != self.version:
-                self.current = LRUCache(self.max_size, self._size_of)
+                self.current = LRUCache(self.max_size, self._size_of, self.counts)
                 self.version = version
             return self.current

@@ -35,7 +35,7 @@ def site(tmp_path: Path, content_copy: Path):
 
 
 def titles(library: Library, query: str) -> list[str]:
-    return [hit.title for hit in library.search_uncached(query).hits]
+    return [hit.title for hit in library.search(query).hits]
 
 
 def new_draft(**fields) -> Draft:

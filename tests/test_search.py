@@ -201,13 +201,13 @@ def test_the_total_is_the_number_of_articles_whoosh_would_score(
     snapshot = lexical_library.snapshot()
     plan = lexical_library.plan(query)
     if plan.is_empty:
-        assert lexical_library.search_uncached(query).total == 0
-        assert library.search_uncached(query).total == 0
+        assert lexical_library.search(query).total == 0
+        assert library.search(query).total == 0
         return
     with whoosh_index.open_dir(str(snapshot.path)).searcher(weighting=WEIGHTING) as searcher:
         scored = len(searcher.search(to_whoosh(build_query(plan)), limit=None))
     assert snapshot.index.rank(build_query(plan), 10).total == scored
-    assert lexical_library.search_uncached(query).total == scored
-    found = library.search_uncached(query, 1, 50)
+    assert lexical_library.search(query).total == scored
+    found = library.search(query, 1, 50)
     by_meaning = [h for h in found.hits if "in other words" in " ".join(h.why)]
     assert found.total == scored + len(by_meaning)

@@ -288,8 +288,8 @@ def test_cached_results_are_bounded_by_their_size_not_their_number(tmp_path: Pat
     index = tmp_path / "index"
     rebuild(SHIPPED_CONTENT, index)
     library = Library(index)
-    library._results.max_size = 60_000
+    library.kept_results.max_size = 60_000
     words = ["pain", "heart", "bone", "fever", "back", "blood", "child", "skin", "surgery"]
     for word in words:
         library.search(word, 1, 50)
-    assert 0 < len(library._results) < len(words) and library._results.size <= 60_000
+    assert 0 < len(library.kept_results) < len(words) and library.kept_results.size <= 60_000

@@ -48,7 +48,6 @@ _load_embedder = semantic.load_embedder
 log = logging.getLogger(__name__)
 LETTERS = (*"ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0-9")
 MAX_PAGE = 100
-RESULT_CACHE_SIZE = 2048  # suggestion lists: ten short names each, about 2.5 MB in all
 # Results pages are bounded by what they hold, not counted: an API page of 50 hits with
 # snippets is 50 KB, and 2,048 of them would have been 100 MB of a worker.
 RESULT_CACHE_BYTES = 8 * 2**20
@@ -371,6 +370,7 @@ class Library:
         site_map_page_size: int = 500,
         semantic: bool | None = None,
         lay_words: bool = True,
+        keep_results: bool = True,
     ):
         self.index_dir = Path(index_dir)
         # One embedder per process, or None and why (lexical only, said once in the log).
@@ -385,12 +385,14 @@ class Library:
         self._snapshot: Snapshot | None = None
         self._seen: tuple[int, int, int] | None = None
         self.damage: str | None = None  # why the published build could not be served
-        # Results per (index version, thesaurus version, query, page, size, exact): a
-        # spike of identical searches costs one search per publication.
-        self._results: LRUCache[Results] = LRUCache(RESULT_CACHE_BYTES, size=Results.memory)
-        # Suggestions per (index version, typed text, limit): asked for at every keystroke,
-        # and most patients type the same first letters.
-        self._suggestions: LRUCache[list[Suggestion]] = LRUCache(RESULT_CACHE_SIZE)
+        # Results per (index version, thesaurus version, query, page, size, exact): what
+        # the response cache cannot replay (a signed-in librarian, the JSON and the HTML
+        # of one search, a page's other encoding) is searched once per publication.
+        # bench/caches.py: 0.80 of lookups hit, each saving a search; 2.5 MB. Off
+        # (keep_results=False) for the benchmarks, which time searches themselves.
+        self.kept_results: LRUCache[Results] = LRUCache(
+            RESULT_CACHE_BYTES if keep_results else 0, size=Results.memory
+        )
         self._digests: dict[str, tuple[int, int, str]] = {}
 
     @classmethod
@@ -503,19 +505,8 @@ class Library:
         snapshot = self.snapshot()
         thesaurus = self.thesaurus.get()
         key = (snapshot.version, thesaurus.version, cleaned, page, size, exact)
-        return self._results.get_or_load(
+        return self.kept_results.get_or_load(
             key, lambda: self._search(snapshot, thesaurus, cleaned, page, size, exact)
-        )
-
-    def search_uncached(
-        self, text: str, page: int = 1, page_size: int | None = None, *, exact: bool = False
-    ) -> Results:
-        """The same search, never from the cache: what the benchmarks time."""
-        cleaned = clean_query(text or "", self.max_query_length)
-        if not cleaned.strip(' "'):
-            return Results(cleaned, 0, page, page_size or self.page_size, ())
-        return self._search(
-            self.snapshot(), self.thesaurus.get(), cleaned, page, page_size or self.page_size, exact
         )
 
     def preview_search(
@@ -685,15 +676,6 @@ class Library:
 
     def suggest(self, text: str, limit: int = 10) -> list[Suggestion]:
         """Names that start with, or closely match, what has been typed so far."""
-        cleaned = clean_query(text or "", self.max_query_length)
-        snapshot = self.snapshot()
-        kept = self._suggestions.get_or_load(
-            (snapshot.version, cleaned, limit), lambda: snapshot.suggestions.suggest(cleaned, limit)
-        )
-        return list(kept)  # the caller's own list: the kept one is shared
-
-    def suggest_uncached(self, text: str, limit: int = 10) -> list[Suggestion]:
-        """The same suggestions, never from the cache: what the benchmarks time."""
         cleaned = clean_query(text or "", self.max_query_length)
         return self.snapshot().suggestions.suggest(cleaned, limit)
 

@@ -1,24 +1,28 @@
-"""Whole responses for anonymous visitors, replayed without entering Flask.
+"""The worker's one page cache: whole responses, replayed without entering Flask.
 
-A results, article or A–Z page is already rendered and compressed once per index
-version (:mod:`encyclopedia.web.caching`). Serving such a page still cost 0.55 ms in
-process, nearly all of it Flask's own work per request (the request context, before and
-after hooks, header objects, the compression lookup); replayed here it costs 0.17 ms
-(both through Flask's test client), and gunicorn alone serves a fixed page 7,600 times a
-second on this machine. At 50 connections Flask's work is what queued: the search page's
-p99 sat at the 50 ms target. Replaying the bytes Flask sent the first time is
-what a caching proxy in front would do, kept inside the worker so the site needs none.
+Serving a page Flask had already rendered and compressed still cost 0.55 ms in process,
+nearly all of it Flask's own work per request (the request context, hooks, header
+objects); replayed here it costs 0.17 ms (both through Flask's test client), and
+gunicorn alone serves a fixed page 7,600 times a second on this machine. At 50
+connections Flask's work is what queued: the search page's p99 sat at the 50 ms target.
+Replaying the bytes Flask sent the first time is what a caching proxy in front would
+do, kept inside the worker so the site needs none, and with one thing a proxy cannot
+do: a replayed search still counts towards the librarians' failed-search report.
 
 What is replayed, and when, is narrow on purpose:
 
-- only a GET with no cookie, no credentials, no conditional or range header: anything
-  that could make the answer differ per visitor, or be a 304, goes through Flask;
+- only a GET with none of the app's own cookies (the session, remember-me), no
+  credentials, no range header and no condition but If-None-Match: anything that could
+  make the answer differ per visitor goes through Flask. A visitor whose copy has the
+  kept response's ETag gets a 304 from here, as from a proxy;
 - only a 200 the app marked as a page kept per index version (:data:`SHAREABLE`), with
   no Set-Cookie and no ``Vary: Cookie``;
-- only while the index and thesaurus are at the version read before the page was made.
+- only while the index and thesaurus are at the version read before the page was made
+  (the one invalidation rule: every kept response belongs to one search version);
+- one copy per encoding this app can send, not per spelling of Accept-Encoding.
 
-A replayed search still counts towards the librarians' failed-search report: the view
-leaves a callable (:data:`ON_REPLAY`) that is run on every replay.
+A replayed search still counts: the view leaves a callable (:data:`ON_REPLAY`) that is
+run on every replay.
 """
 
 from __future__ import annotations
@@ -26,7 +30,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
+
+from werkzeug.http import parse_etags, unquote_etag
 
 from encyclopedia.lru import LRUCache, PerVersion
 
@@ -37,16 +44,16 @@ SHAREABLE = "encyclopedia.shareable"
 # Set beside it when replaying must also do something (count a failed search).
 ON_REPLAY = "encyclopedia.on_replay"
 
-RESPONSE_CACHE_BYTES = 8 * 1024 * 1024
+# 16 MB: the 20 MB the three layers it replaced held besides it (measured by
+# bench/caches.py, see the README), less what they held twice.
+RESPONSE_CACHE_BYTES = 16 * 1024 * 1024
 # Kept besides the body: the key, the status and header strings, the entry.
 ENTRY_OVERHEAD = 1024
 # A response larger than this is not kept (an A–Z page of 500 names is about 75 KB raw).
 MAX_BODY = 256 * 1024
 
 _PERSONAL_HEADERS = (
-    "HTTP_COOKIE",
     "HTTP_AUTHORIZATION",
-    "HTTP_IF_NONE_MATCH",
     "HTTP_IF_MODIFIED_SINCE",
     "HTTP_IF_MATCH",
     "HTTP_IF_UNMODIFIED_SINCE",
@@ -54,7 +61,28 @@ _PERSONAL_HEADERS = (
     "HTTP_RANGE",
 )
 
+# What Flask-Compress sends, best first (caching.py); a key names the one it will choose.
+_ENCODINGS = ("br", "gzip")
+
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
+
+
+def _encodings(header: str) -> str:
+    """Accept-Encoding as the encoding this app will answer in: Chrome's "gzip,
+    deflate, br, zstd" and Safari's "gzip, deflate, br" get one kept copy, not two. A
+    header with weights or a wildcard is kept as written (rare, and then always right)."""
+    if "q=" in header or "*" in header:
+        return header
+    accepted = {token.strip().lower() for token in header.split(",")}
+    return next((encoding for encoding in _ENCODINGS if encoding in accepted), "")
+
+
+def _cookie_names(header: str) -> set[str]:
+    return {part.split("=", 1)[0].strip() for part in header.split(";")}
+
+
+# A 304 repeats what a 200 would have said about caching, not about the body (RFC 9110).
+_NOT_IN_304 = frozenset({"content-length", "content-type", "content-encoding"})
 
 
 @dataclass(frozen=True)
@@ -63,6 +91,17 @@ class Kept:
     headers: tuple[tuple[str, str], ...]
     body: bytes
     on_replay: Callable[[], None] | None
+
+    @cached_property
+    def etag(self) -> str | None:
+        for name, value in self.headers:
+            if name.lower() == "etag":
+                return unquote_etag(value)[0]
+        return None
+
+    @cached_property
+    def not_modified(self) -> list[tuple[str, str]]:
+        return [(n, v) for n, v in self.headers if n.lower() not in _NOT_IN_304]
 
 
 def _size(kept: Kept) -> int:
@@ -86,10 +125,15 @@ class ResponseCache:
     on (the index and the thesaurus); when it changes, everything kept is dropped."""
 
     def __init__(
-        self, app: WSGIApp, version: Callable[[], str], max_bytes: int = RESPONSE_CACHE_BYTES
+        self,
+        app: WSGIApp,
+        version: Callable[[], str],
+        max_bytes: int = RESPONSE_CACHE_BYTES,
+        personal_cookies: tuple[str, ...] = ("session",),
     ):
         self.app = app
         self.version = version
+        self.personal_cookies = frozenset(personal_cookies)
         self._responses: PerVersion[Kept] = PerVersion(max_bytes, size=_size)
 
     @property
@@ -98,8 +142,10 @@ class ResponseCache:
         return self._responses.current
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
-        if environ.get("REQUEST_METHOD") != "GET" or any(
-            header in environ for header in _PERSONAL_HEADERS
+        if (
+            environ.get("REQUEST_METHOD") != "GET"
+            or any(header in environ for header in _PERSONAL_HEADERS)
+            or self.personal_cookies & _cookie_names(environ.get("HTTP_COOKIE", ""))
         ):
             return self.app(environ, start_response)
         try:
@@ -111,15 +157,23 @@ class ResponseCache:
         key = (
             environ.get("PATH_INFO", ""),
             environ.get("QUERY_STRING", ""),
-            environ.get("HTTP_ACCEPT_ENCODING", ""),
+            _encodings(environ.get("HTTP_ACCEPT_ENCODING", "")),
         )
         kept = responses.get(key)
+        condition = environ.get("HTTP_IF_NONE_MATCH")
+        if kept is not None and condition and not (
+            kept.etag and parse_etags(condition).contains_weak(kept.etag)
+        ):
+            kept = None  # a copy we do not have: Flask answers (and may keep the page)
         if kept is not None:
             if kept.on_replay is not None:
                 try:
                     kept.on_replay()
                 except Exception:  # a tally must never fail a patient's page
                     log.exception("replaying %s", key[0])
+            if condition:
+                start_response("304 NOT MODIFIED", kept.not_modified)
+                return [b""]
             start_response(kept.status, list(kept.headers))
             return [kept.body]
         sent: dict[str, Any] = {}

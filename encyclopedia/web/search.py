@@ -10,8 +10,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 
 from encyclopedia.search import Results
 from encyclopedia.web import library
-from encyclopedia.web.caching import PageCache
-from encyclopedia.web.response_cache import ON_REPLAY
+from encyclopedia.web.caching import index_page
 
 log = logging.getLogger(__name__)
 
@@ -20,36 +19,33 @@ bp = Blueprint("search", __name__)
 
 @bp.get("/search")
 def results():
-    # Read before searching, so a page is never cached under a newer version than its results.
+    # Read before searching: a page is never tagged with a newer version than its results.
     version = library().search_version
     query = library().clean(request.args.get("q", ""))
     exact = request.args.get("exact") == "1"
     page, size = library().parse_page(request.args.get("page"))
     found = library().search(query, page, size, exact=exact) if query.strip() else None
-    if found is not None and page == 1:
-        tally = _tally(found)
-        if tally is not None:
-            tally()
-            # Replayed by the response cache, the search still counts.
-            request.environ[ON_REPLAY] = tally
-    # The page depends only on the URL and what search_version covers, so it is rendered
-    # once per version and URL (a popular search in a news spike is rendered once).
-    cache: PageCache = current_app.extensions["search_page_cache"]
-    return cache.page(
-        version,
-        request.full_path,
+    tally = _tally(found) if found is not None and page == 1 else None
+    if tally is not None:
+        tally()  # and on every replay of this page
+    return index_page(
         lambda: render_template("search.html", results=found, query=query, exact=exact),
+        tally,
+        version,
     )
 
 
 @bp.get("/api/suggest")
 def api_suggest():
+    version = library().search_version
     query = library().clean(request.args.get("q", ""))
-    return jsonify(query=query, suggestions=[s.to_dict() for s in library().suggest(query)])
+    suggestions = [s.to_dict() for s in library().suggest(query)]
+    return index_page(lambda: jsonify(query=query, suggestions=suggestions), version=version)
 
 
 @bp.get("/api/search")
 def api_search():
+    version = library().search_version
     query = request.args.get("q", "")
     exact = request.args.get("exact") == "1"
     page, size = library().parse_page(request.args.get("page"), request.args.get("limit"))
@@ -57,7 +53,7 @@ def api_search():
     tally = _tally(found) if page == 1 else None
     if tally is not None:
         tally()
-    return jsonify(found.to_dict())
+    return index_page(lambda: jsonify(found.to_dict()), tally, version)
 
 
 def _tally(found: Results) -> Callable[[], None] | None:
