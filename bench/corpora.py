@@ -8,19 +8,19 @@ the real topics among many near neighbours.
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import shutil
 from pathlib import Path
 
 from encyclopedia.articles import load_folder
+from encyclopedia.config import Settings
 from encyclopedia.importing import article_text, import_medlineplus
 
 ROOT = Path(__file__).resolve().parent.parent
 # The shared corpus sits beside the clone (as in CI); ENCYCLOPEDIA_CORPUS_DIR moves it.
-CORPUS_DIR = Path(os.environ.get("ENCYCLOPEDIA_CORPUS_DIR") or ROOT.parent / "shared" / "corpus")
-CORPUS = CORPUS_DIR / "medlineplus_health_topics_en_2025-10-01.json"
+CORPUS_DIR = Settings.from_env().corpus_dir
+CORPUS = Settings.from_env().medlineplus_json
 QUALIFIERS = [
     "Chronic",
     "Acute",

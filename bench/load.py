@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import corpora  # noqa: E402
-from bench.server import gunicorn  # noqa: E402
+from encyclopedia.production import running as gunicorn  # noqa: E402
 from encyclopedia.search import PublishRefused, rebuild  # noqa: E402
 from encyclopedia.search.publishing import update_after_save  # noqa: E402
 

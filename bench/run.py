@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import corpora  # noqa: E402
-from bench.server import gunicorn  # noqa: E402
+from encyclopedia.production import running as gunicorn  # noqa: E402
 from encyclopedia.search import Library, rebuild  # noqa: E402
 from encyclopedia.search.publishing import current_build, update_article  # noqa: E402
 

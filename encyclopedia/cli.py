@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from encyclopedia.articles import load_folder
-from encyclopedia.config import PROJECT_ROOT, Settings
+from encyclopedia.config import Settings
 from encyclopedia.librarian import Workspace
 from encyclopedia.librarian.commands import command_line_user, librarian, log
 from encyclopedia.search import (
@@ -242,7 +242,7 @@ def search(
 
 
 @cli.command("import-medlineplus")
-@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("source", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--into",
     "into",
@@ -253,11 +253,17 @@ def search(
 @click.option("--limit", type=int, default=None, help="Import only the first N topics.")
 @click.pass_context
 def import_medlineplus_command(
-    ctx: click.Context, source: Path, into: Path | None, overwrite: bool, limit: int | None
+    ctx: click.Context,
+    source: Path | None,
+    into: Path | None,
+    overwrite: bool,
+    limit: int | None,
 ) -> None:
-    """Turn the MedlinePlus health-topics JSON into article files."""
+    """Turn the MedlinePlus health-topics JSON into article files (SOURCE: by default the
+    shared corpus's file, ENCYCLOPEDIA_CORPUS_DIR)."""
     from encyclopedia.importing import ImportError_, import_medlineplus, load_topics
 
+    source = source or _settings(ctx).medlineplus_json
     target = into or _settings(ctx).content_dir
     try:
         total = len(load_topics(source))
@@ -276,16 +282,6 @@ def import_medlineplus_command(
         f"{len(report.skipped)}; {report.dropped_related} related topics were not in "
         "the file and were left out."
     )
-
-
-def production_command(bind: str, workers: int | None = None) -> list[str]:
-    """The documented gunicorn command: what ``serve --production``, the benchmarks and
-    the serving tests all run, so they cannot drift apart."""
-    command = [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_ROOT / "gunicorn.conf.py")]
-    command += ["--bind", bind]
-    if workers:
-        command += ["--workers", str(workers)]
-    return [*command, "encyclopedia:create_app()"]
 
 
 def _refuse_a_taken_port(host: str, port: int) -> None:
@@ -324,7 +320,7 @@ def serve(ctx: click.Context, host: str, port: int, production: bool, workers: i
     if production:
         os.environ["ENCYCLOPEDIA_CONTENT_DIR"] = str(settings.content_dir)
         os.environ["ENCYCLOPEDIA_INDEX_DIR"] = str(settings.index_dir)
-        os.execv(sys.executable, production_command(f"{host}:{port}", workers))
+        os.execv(sys.executable, production.command(f"{host}:{port}", workers))
     from encyclopedia import create_app
 
     app = create_app(overrides)

@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The real consumer-health data (see its SOURCES.md) sits beside the clone, as in CI.
+CORPUS_DIR = PROJECT_ROOT.parent / "shared" / "corpus"
+MEDLINEPLUS_FILE = "medlineplus_health_topics_en_2025-10-01.json"
 
 
 def _env_int(name: str, default: int) -> int:
@@ -53,6 +56,13 @@ class Settings:
     semantic: bool = True
     # The reading age the editor's preview measures articles against (NHS guidance: 11).
     reading_age: int = 11
+    # Where import-medlineplus, the benchmarks and the corpus tests read the real data.
+    corpus_dir: Path = field(default_factory=lambda: CORPUS_DIR)
+
+    @property
+    def medlineplus_json(self) -> Path:
+        """The MedlinePlus health-topics file ``import-medlineplus`` reads by default."""
+        return self.corpus_dir / MEDLINEPLUS_FILE
 
     @property
     def thesaurus_path(self) -> Path:
@@ -75,12 +85,13 @@ class Settings:
             https=env.get("ENCYCLOPEDIA_HTTPS", "").lower() in ("1", "true", "yes"),
             semantic=env.get("ENCYCLOPEDIA_SEMANTIC", "1").lower() not in ("0", "false", "no"),
             reading_age=_env_int("ENCYCLOPEDIA_READING_AGE", 11),
+            corpus_dir=Path(env.get("ENCYCLOPEDIA_CORPUS_DIR") or CORPUS_DIR),
         )
         return settings.with_overrides(**overrides)
 
     def with_overrides(self, **overrides: Any) -> Settings:
         known = {k: v for k, v in overrides.items() if k in self.__dataclass_fields__}
-        for key in ("content_dir", "index_dir", "instance_dir"):
+        for key in ("content_dir", "index_dir", "instance_dir", "corpus_dir"):
             if key in known:
                 known[key] = Path(known[key])
         return replace(self, **known)

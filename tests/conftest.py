@@ -6,23 +6,18 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tempfile
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from bench.corpora import CORPUS
 from encyclopedia import create_app
+from encyclopedia.config import Settings
 from encyclopedia.search import Library, rebuild
-
-# Librarian databases go to a temporary folder, never the checkout's instance/, for
-# every app and every command the tests start (subprocesses inherit the variable).
-os.environ["ENCYCLOPEDIA_INSTANCE_DIR"] = tempfile.mkdtemp(prefix="encyclopedia-test-instance-")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_CONTENT = PROJECT_ROOT / "content"
-MEDLINEPLUS_JSON = CORPUS  # one place says where the shared corpus is
+MEDLINEPLUS_JSON = Settings.from_env().medlineplus_json  # config.py says where it is
 
 
 def write_article(folder: Path, slug: str, front: str, body: str = "A summary.\n") -> Path:
@@ -33,6 +28,28 @@ def write_article(folder: Path, slug: str, front: str, body: str = "A summary.\n
         encoding="utf-8",
     )
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def instance_folder(tmp_path_factory: pytest.TempPathFactory):
+    """Librarian databases go to a temporary folder, never the checkout's instance/, for
+    every app and every command the tests start (subprocesses inherit the variable).
+    Set for the session and restored after it, not at import."""
+    with pytest.MonkeyPatch.context() as patch:
+        folder = tmp_path_factory.mktemp("instance")
+        patch.setenv("ENCYCLOPEDIA_INSTANCE_DIR", str(folder))
+        yield folder
+
+
+@pytest.fixture(autouse=True)
+def environment_restored():
+    """Each test leaves the environment as it found it (as Flask's own suite does): a
+    setting one test changes must not reach the next."""
+    saved = dict(os.environ)
+    yield
+    if dict(os.environ) != saved:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 @pytest.fixture(scope="session")

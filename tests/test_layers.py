@@ -53,3 +53,12 @@ def test_web_code_never_reaches_into_the_engine(path: Path):
 
 def test_the_engine_is_really_where_whoosh_is():
     assert sum(uses(p, "whoosh") for p in modules("search/engine")) >= 5
+
+
+TESTS = Path(__file__).resolve().parent
+
+
+@pytest.mark.parametrize("path", sorted(TESTS.rglob("*.py")), ids=lambda p: p.name)
+def test_tests_never_import_the_benchmarks(path: Path):
+    """Benchmarks change freely; a test that borrowed their code would change with them."""
+    assert not uses(path, "bench"), f"{path.name} imports bench/"

@@ -124,17 +124,12 @@ def test_sign_in_sets_a_hardened_session_cookie_and_refuses_open_redirects(desk)
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-def test_session_cookie_is_secure_when_served_over_https(tmp_path, shipped_index):
+def test_session_cookie_is_secure_when_served_over_https(tmp_path, shipped_index, monkeypatch):
     content, index = shipped_index
-    import os
-
-    os.environ["ENCYCLOPEDIA_HTTPS"] = "1"
-    try:
-        app = create_app(
-            {"content_dir": content, "index_dir": index, "instance_dir": tmp_path, "TESTING": True}
-        )
-    finally:
-        del os.environ["ENCYCLOPEDIA_HTTPS"]
+    monkeypatch.setenv("ENCYCLOPEDIA_HTTPS", "1")
+    app = create_app(
+        {"content_dir": content, "index_dir": index, "instance_dir": tmp_path, "TESTING": True}
+    )
     app.extensions["workspace"].accounts.add("ann", PASSWORD)
     client = app.test_client()
     response = sign_in(client)

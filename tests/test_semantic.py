@@ -188,7 +188,7 @@ def test_a_search_in_the_moment_an_update_commits_does_not_fail(tmp_path: Path, 
     (an article gone, another renumbered). Searching then must still work."""
     import threading
 
-    from encyclopedia.search.publishing import _apply_updates
+    from encyclopedia.search.publishing import apply_updates
 
     for slug, body in [("acne", "Spots on the face."), ("gout", "The big toe."), ("lupus", "")]:
         write_article(content, slug, f"title: {slug.title()}", (body or "Joints.") + "\n")
@@ -198,7 +198,7 @@ def test_a_search_in_the_moment_an_update_commits_does_not_fail(tmp_path: Path, 
     assert library.search("pimples on my cheeks").hits[0].slug == "acne"
     (content / "acne.md").unlink()
     write_article(content, "gout", "title: Gout", "Painful toe and pimples.\n")
-    _apply_updates(current_build(index), content, ["acne", "gout"])  # committed, not switched
+    apply_updates(current_build(index), content, ["acne", "gout"])  # committed, not switched
     found: dict = {}
     thread = threading.Thread(target=lambda: found.update(r=library.search("pimples on face")))
     thread.start()

@@ -8,8 +8,9 @@ import subprocess
 import urllib.request
 from pathlib import Path
 
-from bench.server import ROOT, gunicorn
-from encyclopedia.cli import production_command
+from encyclopedia.config import PROJECT_ROOT as ROOT
+from encyclopedia.production import command as production_command
+from encyclopedia.production import running as gunicorn
 from encyclopedia.search import rebuild
 from encyclopedia.search.publishing import update_article
 from tests.conftest import write_article

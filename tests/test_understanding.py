@@ -268,9 +268,7 @@ def test_later_word_starts_find_every_name_with_such_a_word(medline_names, prefi
         for name in entry.names
         if any(" ".join(fold(name).split()[i:]).startswith(prefix) for i in range(1, 20))
     }
-    rows = index._prefixed(
-        len(index._inner_refs), index._inner_key, index._inner_row, prefix, 10**6
-    )
+    rows = index.named_from_a_later_word(prefix)
     assert expected and {(name, entry.slug) for _, _, name, entry in rows} == expected
 
 

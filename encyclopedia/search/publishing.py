@@ -295,7 +295,7 @@ def _rebuild_locked(
         count = build_into(path, folder, content_dir, counted, processes, previous)
         # Saves that landed while the build ran (the editor does not wait for a full
         # rebuild) are applied to the new build before anyone sees it.
-        caught_up = _apply_updates(
+        caught_up = apply_updates(
             path, content_dir, changed_since_build(path, content_dir), skip_invalid=True
         )
         count += sum(1 if a == "added" else -1 if a == "removed" else 0 for _, a in caught_up)
@@ -442,7 +442,7 @@ def update_articles(
             raise PublishRefused(
                 [Problem(str(index_dir), "no index is published yet; run reindex")]
             )
-        actions = _apply_updates(build, content_dir, list(dict.fromkeys(slugs)))
+        actions = apply_updates(build, content_dir, list(dict.fromkeys(slugs)))
         # Rewriting CURRENT (same build, next generation) is what tells every reader to
         # reopen; one stat per request notices it.
         write_atomically(index_dir / CURRENT, f"{build.name}\n{time.time_ns()}\n")
@@ -502,7 +502,7 @@ def changed_since_build(build: Path, content_dir: Path) -> list[str]:
     return sorted(changed)
 
 
-def _apply_updates(
+def apply_updates(
     build: Path, content_dir: Path, slugs: list[str], *, skip_invalid: bool = False
 ) -> list[tuple[str, str]]:
     """Apply files to ``build`` (caller holds the writer lock). Removals go first, so a

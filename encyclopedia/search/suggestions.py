@@ -112,6 +112,15 @@ class SuggestionIndex:
         # Among names with the prefix: titles first, then the shortest (closest) names.
         return sorted(found, key=lambda r: (r[1], len(r[0]), r[0]))
 
+    def named_from_a_later_word(
+        self, prefix: str, limit: int = 10**6
+    ) -> list[tuple[str, int, str, CatalogEntry]]:
+        """Names in which a word after the first starts with ``prefix`` ("attack" finds
+        "Heart attack"), as (key, row, name, entry)."""
+        return self._prefixed(
+            len(self._inner_refs), self._inner_key, self._inner_row, prefix, limit
+        )
+
     def entries_named(self, folded: str) -> list[CatalogEntry]:
         """The articles one of whose names folds to ``folded``, titles first."""
         keys = self._whole_keys
@@ -162,7 +171,7 @@ class SuggestionIndex:
 
         whole = self._whole_keys
         add(self._prefixed(len(whole), whole.__getitem__, int, typed, limit))
-        add(self._prefixed(len(self._inner_refs), self._inner_key, self._inner_row, typed, limit))
+        add(self.named_from_a_later_word(typed, limit))
         if len(out) < limit and len(typed) >= 4:
             allowed = 1 if len(typed) <= 5 else 2
             width = len(typed)

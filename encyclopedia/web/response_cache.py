@@ -161,8 +161,10 @@ class ResponseCache:
         )
         kept = responses.get(key)
         condition = environ.get("HTTP_IF_NONE_MATCH")
-        if kept is not None and condition and not (
-            kept.etag and parse_etags(condition).contains_weak(kept.etag)
+        if (
+            kept is not None
+            and condition
+            and not (kept.etag and parse_etags(condition).contains_weak(kept.etag))
         ):
             kept = None  # a copy we do not have: Flask answers (and may keep the page)
         if kept is not None:

@@ -1,4 +1,8 @@
-"""The production server, started on a free loopback port for a benchmark."""
+"""The production server: the one gunicorn command, and that server started as a child.
+
+``encyclopedia serve --production`` runs :func:`command`; the benchmarks and the serving
+tests run :func:`running`, so what they measure and test is what is deployed.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,23 @@ import contextlib
 import os
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from encyclopedia.cli import production_command
+from encyclopedia.config import PROJECT_ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+
+def command(bind: str, workers: int | None = None) -> list[str]:
+    """The documented gunicorn command: what ``serve --production``, the benchmarks and
+    the serving tests all run, so they cannot drift apart."""
+    command = [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_ROOT / "gunicorn.conf.py")]
+    command += ["--bind", bind]
+    if workers:
+        command += ["--workers", str(workers)]
+    return [*command, "encyclopedia:create_app()"]
 
 
 def free_port() -> int:
@@ -23,7 +36,7 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(content: Path, index: Path) -> Iterator[int]:
+def running(content: Path, index: Path) -> Iterator[int]:
     """gunicorn with the repo's config, serving ``content``/``index``; yields its port
     once every worker has warmed its index. Accepting connections is not enough: a
     second worker still warming gets none of the warm-up traffic, and its first
@@ -37,9 +50,9 @@ def gunicorn(content: Path, index: Path) -> Iterator[int]:
     workers = int(env.get("ENCYCLOPEDIA_WORKERS") or os.cpu_count() or 1)
     with tempfile.TemporaryFile("w+") as log:
         server = subprocess.Popen(
-            production_command(f"127.0.0.1:{port}"),
+            command(f"127.0.0.1:{port}"),
             env=env,
-            cwd=ROOT,
+            cwd=PROJECT_ROOT,
             stdout=subprocess.DEVNULL,
             stderr=log,
         )
