@@ -6,6 +6,7 @@ sentences with a non-zero exit code; nothing below prints or exits.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
 import os
@@ -232,13 +233,19 @@ def search(
     except (BadRequest, IndexUnavailable) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
-        click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
+        from encyclopedia import create_app
+        from encyclopedia.web.search import results_json
+
+        # Addresses are made by the web layer's routes, also for the command line.
+        with create_app(dataclasses.asdict(settings)).test_request_context():
+            click.echo(json.dumps(results_json(results), ensure_ascii=False, indent=2))
         return
     click.echo(f"{results.total} result(s) for {results.query!r}")
     first = (results.page - 1) * results.page_size
     for position, hit in enumerate(results.hits, start=first + 1):
         via = f"  ({hit.matched_name} → {hit.title})" if hit.matched_name else ""
-        click.echo(f"{position:3}. {hit.title}{via}  {hit.url}")
+        where = f"{hit.slug}#{hit.anchor}" if hit.anchor else hit.slug
+        click.echo(f"{position:3}. {hit.title}{via}  {where}")
 
 
 @cli.command("import-medlineplus")

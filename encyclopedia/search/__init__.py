@@ -4,19 +4,15 @@ Only :mod:`encyclopedia.search.engine` imports Whoosh; everything here above it 
 the project's own query tree (:mod:`.tree`) and dataclasses.
 """
 
-from encyclopedia.search.engine.reading import IndexUnavailable
-from encyclopedia.search.library import (
-    ArticlePage,
-    BadRequest,
-    Health,
-    Hit,
-    Library,
-    Results,
-    SiteMapEntry,
-)
+from encyclopedia.search.errors import BadRequest, IndexUnavailable
+from encyclopedia.search.health import Health
+from encyclopedia.search.library import Library
+from encyclopedia.search.pages import LETTERS, ArticlePage, SiteMapEntry
 from encyclopedia.search.publishing import BuildReport, PublishRefused, WriterBusy, rebuild
+from encyclopedia.search.results import Hit, Results
 
 __all__ = [
+    "LETTERS",
     "ArticlePage",
     "BadRequest",
     "BuildReport",

@@ -59,33 +59,84 @@ def file_digest(path: Path) -> str:
     return digest_of(path.read_bytes())
 
 
-def index_document(article: Article) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class PageSection:
+    heading: str
+    anchor: str
+    html: str  # sanitised, for the page
+    text: str  # plain, for snippets
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPage:
+    """What the index keeps of an article for its page and its snippets: everything a
+    page shows, so serving one never reads ``content/``. Stored as a plain dict (the
+    index pickles stored fields); read back through :meth:`from_dict`."""
+
+    slug: str
+    title: str
+    also_called: tuple[str, ...]
+    kind: str | None
+    reviewed: str | None  # YYYY-MM-DD
+    reviewed_by: str | None
+    related: tuple[str, ...]
+    source: str | None
+    source_url: str | None
+    summary_html: str
+    summary_text: str
+    sections: tuple[PageSection, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {name: getattr(self, name) for name in self.__slots__}
+        data["sections"] = [asdict(section) for section in self.sections]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StoredPage:
+        return cls(
+            slug=data["slug"],
+            title=data["title"],
+            also_called=tuple(data.get("also_called") or ()),
+            kind=data.get("kind"),
+            reviewed=data.get("reviewed"),
+            reviewed_by=data.get("reviewed_by"),
+            related=tuple(data.get("related") or ()),
+            source=data.get("source"),
+            source_url=data.get("source_url"),
+            summary_html=data.get("summary_html", ""),
+            summary_text=data.get("summary_text", ""),
+            sections=tuple(PageSection(**section) for section in data.get("sections") or ()),
+        )
+
+
+def stored_page(article: Article) -> StoredPage:
     rendered = render_article(article)
+    return StoredPage(
+        slug=article.slug,
+        title=article.title,
+        also_called=tuple(article.also_called),
+        kind=article.kind,
+        reviewed=article.reviewed.isoformat() if article.reviewed else None,
+        reviewed_by=article.reviewed_by,
+        related=tuple(article.related),
+        source=article.source,
+        source_url=article.source_url,
+        summary_html=rendered.summary_html,
+        summary_text=rendered.summary_text,
+        sections=tuple(PageSection(s.heading, s.anchor, s.html, s.text) for s in rendered.sections),
+    )
+
+
+def index_document(article: Article) -> dict[str, Any]:
+    page = stored_page(article)
     names = (*article.names, *article.search_aliases)
-    page = {
-        "slug": article.slug,
-        "title": article.title,
-        "also_called": list(article.also_called),
-        "kind": article.kind,
-        "reviewed": article.reviewed.isoformat() if article.reviewed else None,
-        "reviewed_by": article.reviewed_by,
-        "related": list(article.related),
-        "source": article.source,
-        "source_url": article.source_url,
-        "summary_html": rendered.summary_html,
-        "summary_text": rendered.summary_text,
-        "sections": [
-            {"heading": s.heading, "anchor": s.anchor, "html": s.html, "text": s.text}
-            for s in rendered.sections
-        ],
-    }
     # References are for checking the article, not for finding it: an author's name or a
     # journal title in a query should not pull the article up. Each heading leads its
     # section as a sentence, so "kyphoplasty risks" matches the Risks section's words.
     body = "\n\n".join(
         [
-            rendered.summary_text,
-            *(f"{s.heading}. {s.text}" for s in rendered.sections if s.anchor != "references"),
+            page.summary_text,
+            *(f"{s.heading}. {s.text}" for s in page.sections if s.anchor != "references"),
         ]
     )
     return {
@@ -95,7 +146,7 @@ def index_document(article: Article) -> dict[str, Any]:
         "name_keys": ",".join(dict.fromkeys(k for k in map(name_key, names) if k)),
         "body": body,
         "kind": article.kind or "",
-        "page": page,
+        "page": page.to_dict(),
     }
 
 

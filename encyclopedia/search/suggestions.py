@@ -29,12 +29,8 @@ class Suggestion:
     slug: str
     title: str
 
-    @property
-    def url(self) -> str:
-        return f"/article/{self.slug}"
-
     def to_dict(self) -> dict[str, str]:
-        return {"name": self.name, "title": self.title, "slug": self.slug, "url": self.url}
+        return {"name": self.name, "title": self.title, "slug": self.slug}
 
 
 class SuggestionIndex:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from encyclopedia.articles import SLUG_PATTERN
-from encyclopedia.search.library import LETTERS
+from encyclopedia.search import LETTERS
 from encyclopedia.web import library
 from encyclopedia.web.caching import index_page
 

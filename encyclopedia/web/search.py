@@ -6,7 +6,7 @@ import logging
 import sqlite3
 from collections.abc import Callable
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 
 from encyclopedia.search import Results
 from encyclopedia.web import library
@@ -39,7 +39,10 @@ def results():
 def api_suggest():
     version = library().search_version
     query = library().clean(request.args.get("q", ""))
-    suggestions = [s.to_dict() for s in library().suggest(query)]
+    suggestions = [
+        {**s.to_dict(), "url": url_for("pages.article", slug=s.slug)}
+        for s in library().suggest(query)
+    ]
     return index_page(lambda: jsonify(query=query, suggestions=suggestions), version=version)
 
 
@@ -53,7 +56,17 @@ def api_search():
     tally = _tally(found) if page == 1 else None
     if tally is not None:
         tally()
-    return index_page(lambda: jsonify(found.to_dict()), tally, version)
+    data = results_json(found)
+    return index_page(lambda: jsonify(data), tally, version)
+
+
+def results_json(found: Results) -> dict:
+    """The API's JSON for a search (``encyclopedia search --json`` prints the same):
+    the results with each hit's address, made here, where every address is made."""
+    data = found.to_dict()
+    for hit, shown in zip(found.hits, data["results"], strict=True):
+        shown["url"] = url_for("pages.article", slug=hit.slug, _anchor=hit.anchor)
+    return data
 
 
 def _tally(found: Results) -> Callable[[], None] | None:

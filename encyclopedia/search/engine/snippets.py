@@ -133,9 +133,8 @@ def body_snippet(text: str, tokens: list[Any], fallback: str) -> str:
     return shortened(fallback)
 
 
-def section_snippet(section: dict[str, str], terms: frozenset[str]) -> str:
-    """Highlighted sentences of one section (its text is analysed: it is short)."""
-    text = section.get("text", "")
+def section_snippet(text: str, terms: frozenset[str]) -> str:
+    """Highlighted sentences of one section's text (analysed here: it is short)."""
     found = highlight.highlight(
         text, terms, text_analyzer(), FRAGMENTER, FORMATTER, top=2, scorer=SCORER
     )

@@ -1,0 +1,79 @@
+"""Is the served index what ``content/`` describes? For /healthz, ``check`` and the
+dashboard: an edit that never reached the index shows up here as stale, a new file as
+missing, a deleted one as extra."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from encyclopedia.search.documents import file_digest
+
+
+@dataclass
+class Health:
+    """What /healthz, ``check`` and the dashboard say about the served index.
+
+    Two questions, kept apart on purpose: ``ready`` (this process can serve patients from
+    a good index) is what a load balancer acts on; ``in_sync`` (the index is what
+    ``content/`` describes) is the librarians' concern. One broken or not-yet-indexed file
+    makes the index out of sync, never the site unready."""
+
+    ready: bool
+    in_sync: bool
+    index_articles: int
+    content_articles: int
+    built: str | None
+    build: str | None
+    reindex_running: bool
+    missing: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+    error: str | None = None
+    semantic: str = ""  # whether meaning is searched, and if not why
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    def warnings(self) -> list[str]:
+        """What is wrong but does not stop serving, in words."""
+        said = []
+        if self.ready and self.error:
+            said.append(f"serving the last good build: {self.error}")
+        for label, slugs in (
+            (
+                "not in the index (new, or refused as invalid: run 'encyclopedia check')",
+                self.missing,
+            ),
+            ("changed since the last index update", self.stale),
+            ("deleted from content/ but still in the index", self.extra),
+        ):
+            if slugs:
+                said.append(f"{len(slugs)} article(s) {label}: {', '.join(slugs[:10])}")
+        if self.semantic and not self.semantic.startswith("on"):
+            said.append(self.semantic)
+        return said
+
+
+class Digests:
+    """Each content file's digest, recomputed only when its size or modification time
+    changes: /healthz is polled, and reading 50,000 files each time would be the load."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[int, int, str]] = {}
+
+    def __call__(self, path: Path) -> str:
+        try:
+            st = path.stat()
+        except OSError:
+            return ""
+        known = self._known.get(path.name)
+        if known and known[:2] == (st.st_mtime_ns, st.st_size):
+            return known[2]
+        try:
+            digest = file_digest(path)
+        except OSError:
+            return ""
+        self._known[path.name] = (st.st_mtime_ns, st.st_size, digest)
+        return digest

@@ -1,0 +1,271 @@
+"""Searching one published build: from what was typed to the hits a patient sees.
+
+The pipeline, in order: plan the words (query.py), rank by words (the engine), fuse with
+meaning when the build has vectors (fusion.py), and make each shown hit: its snippet,
+the name it was found by, the section it asks about, why it was found. Everything here
+works on a :class:`~encyclopedia.search.snapshot.Snapshot`; caching and choosing the
+snapshot are the :class:`~encyclopedia.search.library.Library`'s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from encyclopedia.normalize import fold
+from encyclopedia.search import fusion, semantic, tree
+from encyclopedia.search.documents import CatalogEntry, PageSection, StoredPage
+from encyclopedia.search.engine import snippets
+from encyclopedia.search.engine.schema import analyze
+from encyclopedia.search.query import EXACT_NAME_BOOST, Planner, QueryPlan, build_query
+from encyclopedia.search.snapshot import Snapshot
+from encyclopedia.search.thesaurus import Thesaurus
+from encyclopedia.search.words import STOP_WORDS, name_key, word_key
+
+MAX_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Hit:
+    slug: str
+    title: str
+    matched_name: str | None
+    snippet: str  # HTML: escaped text with <mark> around matched words
+    section: str | None = None  # the section the query asked about ("kyphoplasty risks")
+    why: tuple[str, ...] = ()  # lay terms translated, words joined: in plain words
+    anchor: str | None = None  # of that section, for the web layer's link
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug,
+            "title": self.title,
+            "matched_name": self.matched_name,
+            "snippet": self.snippet,
+            "section": self.section,
+            "why": list(self.why),
+        }
+
+
+@dataclass(frozen=True)
+class Results:
+    query: str
+    total: int
+    page: int
+    page_size: int
+    hits: tuple[Hit, ...]
+    searched: str | None = None  # the corrected query, when it was corrected
+    did_you_mean: str | None = None
+    # No hit matches well: the page says so plainly and the librarians see the search.
+    weak: bool = False
+
+    def memory(self) -> int:
+        """Roughly what keeping these results costs, in bytes (within a fifth, measured
+        against the objects' real sizes)."""
+        return 1024 + sum(
+            800
+            + len(hit.snippet)
+            + len(hit.title)
+            + len(hit.slug)
+            + len(hit.anchor or "")
+            + len(hit.matched_name or "")
+            + sum(len(word) for word in hit.why)
+            for hit in self.hits
+        )
+
+    @property
+    def pages(self) -> int:
+        """Pages a person can reach (deep paging is capped at MAX_PAGE)."""
+        return min(MAX_PAGE, max(1, -(-self.total // self.page_size)))
+
+    def page_numbers(self, around: int = 3) -> list[int]:
+        """The page links to show: the first, the last, and a few around this one."""
+        shown = {1, self.pages, *range(self.page - around, self.page + around + 1)}
+        return sorted(n for n in shown if 1 <= n <= self.pages)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "page_size": self.page_size,
+            "pages": self.pages,
+            "corrected_query": self.searched,
+            "did_you_mean": self.did_you_mean,
+            "weak": self.weak,
+            "results": [hit.to_dict() for hit in self.hits],
+        }
+
+
+def planner(snapshot: Snapshot, thesaurus: Thesaurus, *, keep: bool = True) -> Planner:
+    return Planner(
+        known=snapshot.index.document_frequency,
+        corrector=snapshot.corrector(thesaurus, keep=keep),
+        name_keys=snapshot.name_keys,
+        thesaurus=thesaurus,
+    )
+
+
+def search(
+    snapshot: Snapshot,
+    embedder: semantic.Embedder | None,
+    thesaurus: Thesaurus,
+    cleaned: str,
+    page: int,
+    size: int,
+    exact: bool,
+    *,
+    named: str | None = None,
+    keep: bool = True,
+) -> Results:
+    plan = planner(snapshot, thesaurus, keep=keep).plan(cleaned, exact=exact)
+    if plan.is_empty and named is None:
+        return Results(cleaned, 0, page, size, (), None, plan.did_you_mean)
+    query = build_query(plan) if not plan.is_empty else tree.NOTHING
+    if named is not None:
+        query = tree.AnyOf((query, tree.Term("slug", named, EXACT_NAME_BOOST)))
+    # Scored with numpy over whole posting lists (engine/ranking.py): Whoosh's
+    # ranking, without Whoosh's per-document matcher walk.
+    ranked = snapshot.index.rank(query, max(page * size, fusion.POOL))
+    vectors = snapshot.vectors if embedder is not None else None
+    if vectors is not None:
+        fused = fusion.fuse(
+            ranked,
+            # The words as typed, not as corrected: measured on the real-query sets
+            # (2026-12-02), reading the corrected words too (best, mean or maximum
+            # of both) lost 0.007-0.026 at 1 or 10 there, though it mended four
+            # misspellings of the tuned set ("astma") that the words still find.
+            vectors.similarity(embedder.query(_meaning_text(plan))),
+            *snapshot.vector_rows(),
+            exact=_exact_docnums(plan, snapshot, named),
+            corrected=bool(plan.corrections),
+            words_required=bool(plan.phrases),
+        )
+    else:
+        fused = fusion.lexical_only(ranked)
+    shown = fused.docnums[(page - 1) * size : page * size]
+    tokens = snapshot.index.body_tokens(shown, query)
+    hits = [
+        _hit(
+            snapshot.index.stored(docnum),
+            plan,
+            snapshot,
+            tokens[docnum],
+            by_meaning=docnum in fused.by_meaning,
+        )
+        for docnum in shown
+    ]
+    # A correction the ranking did not follow ("achalasia" is not "aphasia": meaning
+    # put another article first) is offered, not imposed.
+    followed = plan.corrections and not fused.overruled_correction
+    return Results(
+        cleaned,
+        fused.total,
+        page,
+        size,
+        tuple(hits),
+        plan.searched if followed else None,
+        plan.did_you_mean or (plan.searched if plan.corrections and not followed else None),
+        fused.weak,
+    )
+
+
+def _exact_docnums(plan: QueryPlan, snapshot: Snapshot, named: str | None = None) -> frozenset[int]:
+    """Articles the query names exactly as typed (a title or other name): they come
+    first whatever meaning says. Not after a correction, which may be wrong."""
+    found = snapshot.index.matching("slug", named) if named else set()
+    if plan.corrections:
+        return frozenset(found)
+    for boost in plan.boosts:
+        if boost.weight >= 1.0 and boost.reason is None:
+            found.update(snapshot.index.matching("name_keys", boost.key))
+    return frozenset(found)
+
+
+def _hit(
+    hit: dict,
+    plan: QueryPlan,
+    snapshot: Snapshot,
+    tokens: list[Any],
+    *,
+    by_meaning: bool = False,
+) -> Hit:
+    slug = hit["slug"]
+    entry = snapshot.catalog.get(slug)
+    # A handful of names per hit: worked out here, not kept for 50,000 articles.
+    names = {name_key(n) for n in entry.names} if entry else set()
+    # Boosts come strongest first: the first one naming this article says why it
+    # was found (the name it matched, and any translation that led there).
+    strongest = next((b for b in plan.boosts if b.key in names), None)
+    matched_key = strongest.key if strongest else None
+    why = [strongest.reason] if strongest and strongest.reason else []
+    if by_meaning:
+        why.append("it is about what you asked, in other words")
+    page = StoredPage.from_dict(hit["page"])
+    section = _asked_section(plan, matched_key, page.sections)
+    if section:
+        snippet = snippets.section_snippet(section.text, plan.all_terms)
+    else:
+        snippet = snippets.body_snippet(hit["body"], tokens, page.summary_text)
+    return Hit(
+        slug=slug,
+        title=page.title,
+        anchor=section.anchor if section else None,
+        matched_name=_matched_name(matched_key, plan.all_terms, entry),
+        snippet=snippet,
+        section=section.heading if section else None,
+        why=tuple(dict.fromkeys(why)),
+    )
+
+
+def _meaning_text(plan: QueryPlan) -> str:
+    """What the model reads: the words as typed (not corrected: a correction may be wrong,
+    and the model reads misspellings well), then what the thesaurus says they mean, so
+    "nph" reaches the model as "normal pressure hydrocephalus" too."""
+    meanings = [
+        " ".join(alternative.words)
+        for slot in plan.slots
+        for alternative in slot.alternatives[1:]
+        if alternative.reason
+    ]
+    return "; ".join([plan.text, *dict.fromkeys(meanings)])
+
+
+def _matched_name(key: str | None, terms: frozenset[str], entry: CatalogEntry | None) -> str | None:
+    """The other name a hit was found through, if the title alone would not explain it."""
+    if entry is None or not entry.also_called:
+        return None
+    if key is not None:
+        if name_key(entry.title) == key:
+            return None
+        for name in entry.also_called:
+            if name_key(name) == key:
+                return name
+    if not terms or terms <= set(analyze(entry.title)):
+        return None
+    best: tuple[int, str] | None = None
+    for name in entry.also_called:
+        tokens = set(analyze(name))
+        if terms <= tokens:
+            extra = len(tokens - terms)
+            if best is None or extra < best[0]:
+                best = (extra, name)
+    return best[1] if best else None
+
+
+def _asked_section(
+    plan: QueryPlan, matched_key: str | None, sections: tuple[PageSection, ...]
+) -> PageSection | None:
+    """The section a query names besides the article ("kyphoplasty risks" -> Risks)."""
+    if not sections or matched_key is None:
+        return None
+    named = set(matched_key.split())
+    wanted = {word_key(w) for w in fold(plan.searched).split() if w not in STOP_WORDS} - named
+    if not wanted:
+        return None
+    for section in sections:
+        if section.anchor == "references":
+            continue
+        heading = {word_key(w) for w in fold(section.heading).split()}
+        if wanted & heading:
+            return section
+    return None

@@ -1,0 +1,115 @@
+"""One published build, opened once and shared by every request of a process.
+
+A snapshot holds the build's opened index, its catalog and vectors, and the tables
+made from them on first use (the A–Z, the suggestion table, the planner's name keys
+and spelling dictionary). Nothing in it changes after it is made; a new build is a new
+snapshot (see ``Library.snapshot``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from encyclopedia.normalize import fold
+from encyclopedia.search import semantic
+from encyclopedia.search.documents import CatalogEntry
+from encyclopedia.search.engine.reading import IndexUnavailable, OpenIndex
+from encyclopedia.search.pages import SiteMapEntry, site_map_of
+from encyclopedia.search.publishing import CATALOG
+from encyclopedia.search.spelling import Corrector
+from encyclopedia.search.suggestions import SuggestionIndex
+from encyclopedia.search.thesaurus import Thesaurus
+from encyclopedia.search.words import name_key, word_key
+
+
+class Snapshot:
+    """One published build, opened once. Searchers are per thread, reused across requests."""
+
+    def __init__(self, path: Path, version: str | None = None):
+        self.path = path
+        self.version = version or path.name
+        try:
+            with open(path / CATALOG, encoding="utf-8") as handle:
+                meta = json.load(handle)
+            probe = next((entry["slug"] for entry in meta["articles"]), None)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise IndexUnavailable(f"the index in {path} cannot be opened: {exc}") from exc
+        self.index = OpenIndex(path, probe)
+        self.built: str = meta.get("built", "")
+        self.catalog: dict[str, CatalogEntry] = {
+            entry["slug"]: CatalogEntry.from_dict(entry) for entry in meta["articles"]
+        }
+        try:
+            found = semantic.read_vectors(path, meta)
+            if found and set(found[0].slugs) != set(self.catalog):
+                raise ValueError("the vectors do not cover the same articles as the catalog")
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise IndexUnavailable(f"the vectors in {path} are damaged: {exc}") from exc
+        self.vectors = semantic.VectorTable(*found) if found else None
+
+    def corrector(self, thesaurus: Thesaurus, *, keep: bool = True) -> Corrector:
+        """The spelling dictionary: words of names, headings and the thesaurus. ``keep``
+        False (a librarian's preview of a thesaurus entry) builds one without replacing
+        the one patients' searches use."""
+        cached = getattr(self, "_corrector", None)
+        if keep and cached is not None and cached[0] == thesaurus.version:
+            return cached[1]
+        words: list[str] = []
+        for entry in self.catalog.values():
+            for text in (*entry.names, *entry.aliases, *entry.headings):
+                words.extend(fold(text).split())
+        words.extend(thesaurus.words())
+        corrector = Corrector(words, key=word_key)
+        if keep:
+            self._corrector = (thesaurus.version, corrector)
+        return corrector
+
+    @cached_property
+    def name_keys(self) -> frozenset[str]:
+        """Every name's key, for the planner to recognise names in a query.
+
+        Built from the suggestion table's folded names, so a key that is its folded name
+        (most are) is that same string, not a copy: 7 MB at 50,000 articles."""
+        keys = set()
+        for folded in self.suggestions.folded_names():
+            key = name_key(folded)
+            keys.add(folded if key == folded else key)
+        # Hidden search aliases are names to the planner, not to suggestions or the A–Z.
+        keys.update(name_key(a) for entry in self.catalog.values() for a in entry.aliases)
+        keys.discard("")
+        return frozenset(keys)
+
+    @cached_property
+    def site_map(self) -> dict[str, list[SiteMapEntry]]:
+        return site_map_of(self.catalog.values())
+
+    def vector_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each vector row's document number and each document's row (see
+        :meth:`OpenIndex.numbering`): made per thread, from the searcher that ranks."""
+        return self.index.numbering(self.vectors.slugs if self.vectors is not None else ())
+
+    @cached_property
+    def suggestions(self) -> SuggestionIndex:
+        return SuggestionIndex(list(self.catalog.values()))
+
+    def close(self) -> None:
+        self.index.close()
+
+
+def open_with_retries(path: Path, version: str, attempts: int = 4) -> Snapshot:
+    """Open a build, retrying briefly: a single-article update committing at that very
+    moment replaces segment files between reading the table of contents and opening
+    them. Only a build that fails every time is treated as damaged."""
+    for attempt in range(attempts):
+        try:
+            return Snapshot(path, version)
+        except IndexUnavailable:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
