@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -91,6 +91,79 @@ def title_key(title: str) -> str:
     *Ménière disease* and *Meniere disease* are one title. Every check (load_folder,
     update, the editor) asks this, so a file update accepts cannot make reindex refuse."""
     return fold(title)
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbour:
+    """What the rules between articles need to know of another article."""
+
+    slug: str
+    title: str
+    names: tuple[str, ...]  # the title first, then its other names
+
+
+@dataclass(frozen=True)
+class Clash:
+    """One rule between articles broken (or worth a notice), before it is put in words."""
+
+    field: str  # "title", "related" or "also_called"
+    severity: Literal["error", "warning", "notice"]
+    value: str  # the title, the related slug or the shared name
+    other: Neighbour | None = None
+
+    def message(self, address: Callable[[str], str]) -> str:
+        """In words, with ``address`` saying where an article is for this reader:
+        "stroke.md" for a file, "/article/stroke" on a web page."""
+        if self.field == "title":
+            return f"the title {self.value!r} is already the title of {address(self.other.slug)}"
+        if self.field == "related" and self.severity == "error":
+            return (
+                f"related article {self.value!r} does not exist: there is no {address(self.value)}"
+            )
+        if self.field == "related":
+            return "an article cannot be related to itself"
+        return (
+            f"“{self.value}” is also a name of “{self.other.title}” "
+            f"({address(self.other.slug)}); search and the A–Z will offer both"
+        )
+
+
+class Neighbours:
+    """The rules that hold between articles, in one place for ``check``, ``reindex``,
+    ``update`` and the editor: a title is unique (:func:`title_key`), a related article
+    exists and is not the article itself, and a name shared with another article is
+    worth a notice. Built once from the other articles, so checking each of 50,000 is a
+    few dictionary lookups, not a scan."""
+
+    def __init__(self, others: Iterable[Neighbour], existing: Container[str]):
+        self._by_title: dict[str, list[Neighbour]] = defaultdict(list)
+        self._by_name: dict[str, list[Neighbour]] = defaultdict(list)
+        for other in others:
+            self._by_title[title_key(other.title)].append(other)
+            for name in dict.fromkeys(fold(n) for n in other.names):
+                self._by_name[name].append(other)
+        self.existing = existing  # the slugs a related link may name
+
+    def clashes(
+        self, slug: str, title: str, names: Iterable[str], related: Iterable[str]
+    ) -> list[Clash]:
+        """What the article ``slug`` breaks against the others (never against itself)."""
+        found: list[Clash] = []
+        key = title_key(title)
+        for other in self._by_title.get(key, ()) if key else ():
+            if other.slug != slug:
+                found.append(Clash("title", "error", title, other))
+        for wanted in dict.fromkeys(related):
+            if wanted == slug:
+                found.append(Clash("related", "warning", wanted))
+            elif wanted not in self.existing:
+                found.append(Clash("related", "error", wanted))
+        for name in dict.fromkeys(n.strip() for n in names):
+            for other in self._by_name.get(fold(name), ()):
+                if other.slug != slug and title_key(other.title) != key:
+                    where = "title" if title_key(name) == key else "also_called"
+                    found.append(Clash(where, "notice", name, other))
+        return found
 
 
 class ArticleError(Exception):
@@ -414,70 +487,27 @@ def load_folder(content_dir: Path, paths: Iterable[Path] | None = None) -> Folde
         parsed[article.slug] = article
         folder.digests[article.slug] = digest
 
-    by_title: dict[str, list[str]] = defaultdict(list)
-    for article in parsed.values():
-        by_title[title_key(article.title)].append(article.slug)
+    neighbours = Neighbours(
+        (Neighbour(a.slug, a.title, a.names) for a in parsed.values()),
+        set(parsed) | {p.stem for p in article_paths(content_dir)},
+    )
     refused: set[str] = set()
-    for slugs in by_title.values():
-        if len(slugs) > 1:
-            for slug in slugs:
-                others = ", ".join(f"{s}.md" for s in slugs if s != slug)
-                folder.problems.append(
-                    Problem(
-                        _path(content_dir, slug),
-                        f"the title {parsed[slug].title!r} is already the title of {others}",
-                        field="title",
-                        line=_line_of(content_dir, slug, "title"),
-                    )
-                )
-                refused.add(slug)
-
-    known = set(parsed)
-    known_everywhere = known | {p.stem for p in article_paths(content_dir)}
     for article in parsed.values():
-        for related in article.related:
-            if related not in known_everywhere:
-                folder.problems.append(
-                    Problem(
-                        _path(content_dir, article.slug),
-                        f"related article {related!r} does not exist "
-                        f"(no {related}.md in {content_dir})",
-                        field="related",
-                        line=_line_of(content_dir, article.slug, "related"),
-                    )
-                )
+        for clash in neighbours.clashes(
+            article.slug, article.title, article.names, article.related
+        ):
+            if clash.severity == "error":
                 refused.add(article.slug)
-            elif related == article.slug:
-                folder.problems.append(
-                    Problem(
-                        _path(content_dir, article.slug),
-                        "an article cannot be related to itself",
-                        field="related",
-                        severity="warning",
-                    )
-                )
-
-    by_name: dict[str, list[Article]] = defaultdict(list)
-    for article in parsed.values():
-        for name in article.names:
-            by_name[fold(name)].append(article)
-    for sharing in by_name.values():
-        if len(sharing) > 1:
-            name = next(
-                n
-                for n in sharing[0].names
-                if fold(n) == fold(sharing[1].title)
-                or n in sharing[1].names
-                or fold(n) in map(fold, sharing[1].names)
-            )
-            titles = "; ".join(f"{a.title} ({a.slug}.md)" for a in sharing)
+            field = "related" if clash.field == "related" else clash.field
             folder.problems.append(
                 Problem(
-                    _path(content_dir, sharing[0].slug),
-                    f"the name {name!r} is shared by {titles}; the A–Z and search "
-                    "will offer all of them",
-                    field="also_called",
-                    severity="notice",
+                    _path(content_dir, article.slug),
+                    clash.message(lambda slug: f"{slug}.md"),
+                    field=field,
+                    line=_line_of(content_dir, article.slug, field)
+                    if clash.severity == "error"
+                    else None,
+                    severity=clash.severity,
                 )
             )
 

@@ -138,7 +138,7 @@ def test_validation_puts_each_problem_next_to_its_field(site):
     )
     assert set(result.errors) == {"slug", "title", "reviewed", "related"}
     result = workspace.editor.validate(new_draft(related=["no-such-article"]))
-    assert result.errors == {"related": ["there is no article at /article/no-such-article"]}
+    assert result.errors == {"related": ["related article 'no-such-article' does not exist: there is no /article/no-such-article"]}
 
 
 def test_validation_refuses_a_title_or_address_another_article_has(site):

@@ -233,7 +233,7 @@ def test_errors_are_shown_next_to_their_fields_and_nothing_is_saved(ann, desk):
             rf'aria-invalid="true"[^>]*id="field-{field}"', page
         )
     assert "is already the title of /article/heart-attack" in page
-    assert "there is no article at /article/no-such-article" in page
+    assert "there is no /article/no-such-article" in page
     assert "is not a date" in page
     assert not (content / "frozen-shoulder.md").exists()
     # The librarian's text is still there to fix.

@@ -23,6 +23,8 @@ from encyclopedia.articles import (
     SLUG_PATTERN,
     Article,
     ArticleError,
+    Neighbour,
+    Neighbours,
     digest_of,
     parse_article,
     read_source,
@@ -316,35 +318,23 @@ class Editor:
                 result.warn(where, message)
         # The checks against other articles use the form's fields, so they are shown
         # even when the file would not parse (a bad date must not hide a taken title).
-        others = {s: a for s, a in self.articles().items() if s not in (original, slug)}
-        title = title_key(draft.title)
-        for other in others.values():
-            if title and title_key(other.title) == title:
-                result.error(
-                    "title", f"“{other.title}” is already the title of /article/{other.slug}"
-                )
-        existing = {p.stem for p in self.content_dir.glob("*.md")} - {original}
-        for related in dict.fromkeys(draft.related):
-            if not SLUG_PATTERN.match(related):
-                continue  # the parser has said so
-            if related == slug:
-                result.warn("related", "an article cannot be related to itself")
-            elif related not in existing:
-                result.error("related", f"there is no article at /article/{related}")
-        names_of: dict[str, list[Article]] = {}
-        for other in others.values():
-            for name in other.names:
-                names_of.setdefault(fold(name), []).append(other)
-        for name in dict.fromkeys([draft.title.strip(), *draft.also_called]):
-            for other in names_of.get(fold(name), ()):
-                if title_key(other.title) == title:
-                    continue
-                where = "title" if name == draft.title.strip() else "also_called"
-                result.warn(
-                    where,
-                    f"“{name}” is also a name of “{other.title}” (/article/{other.slug}); "
-                    "search and the A–Z will offer both",
-                )
+        # The rules are the ones check, reindex and update apply (articles.Neighbours).
+        neighbours = Neighbours(
+            (
+                Neighbour(a.slug, a.title, a.names)
+                for s, a in self.articles().items()
+                if s not in (original, slug)
+            ),
+            {p.stem for p in self.content_dir.glob("*.md")} - {original},
+        )
+        related = [r for r in draft.related if SLUG_PATTERN.match(r)]  # else the parser said
+        names = [draft.title.strip(), *draft.also_called]
+        for clash in neighbours.clashes(slug, draft.title, names, related):
+            message = clash.message(lambda s: f"/article/{s}")
+            if clash.severity == "error":
+                result.error(clash.field, message)
+            else:
+                result.warn(clash.field, message)
         result.article = article if result.ok else None
         return result
 

@@ -35,7 +35,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from encyclopedia.articles import SLUG_PATTERN, Article, Folder, Problem, load_folder, title_key
+from encyclopedia.articles import (
+    SLUG_PATTERN,
+    Article,
+    Folder,
+    Neighbour,
+    Neighbours,
+    Problem,
+    load_folder,
+)
 from encyclopedia.files import write_atomically
 from encyclopedia.search import semantic
 from encyclopedia.search.documents import catalog_entry, file_digest, index_document
@@ -575,22 +583,29 @@ def _update_vectors(build: Path, meta: dict, folder: Folder, changed: list[str])
     meta[semantic.VECTORS_KEY] = semantic.write_vectors(build, meta, slugs, texts, embedder, old)
 
 
+class _Published:
+    """A related slug exists if the build has it or its file is in the folder."""
+
+    def __init__(self, catalog: dict, folder: Path):
+        self.catalog, self.folder = catalog, folder
+
+    def __contains__(self, slug: object) -> bool:
+        return slug in self.catalog or (self.folder / f"{slug}.md").exists()
+
+
 def _check_against_catalog(article: Article, catalog: dict, path: Path) -> None:
-    problems = []
-    for related in article.related:
-        if related not in catalog and not (path.parent / f"{related}.md").exists():
-            problems.append(
-                Problem(str(path), f"related article {related!r} does not exist", field="related")
-            )
-    title = title_key(article.title)
-    for other in catalog.values():
-        if other["slug"] != article.slug and title_key(other["title"]) == title:
-            problems.append(
-                Problem(
-                    str(path),
-                    f"the title {article.title!r} is already the title of {other['slug']}.md",
-                    field="title",
-                )
-            )
+    """The rules between articles (articles.Neighbours), against the build's catalog."""
+    neighbours = Neighbours(
+        (
+            Neighbour(e["slug"], e["title"], (e["title"], *e.get("also_called", ())))
+            for e in catalog.values()
+        ),
+        _Published(catalog, path.parent),
+    )
+    problems = [
+        Problem(str(path), clash.message(lambda slug: f"{slug}.md"), field=clash.field)
+        for clash in neighbours.clashes(article.slug, article.title, article.names, article.related)
+        if clash.severity == "error"
+    ]
     if problems:
         raise PublishRefused(problems)
