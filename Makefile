@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint audit chromium bench bench-editing relevance load screenshot clean
+.PHONY: run test lint audit chromium bench bench-editing bench-caches relevance load screenshot clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -54,6 +54,9 @@ bench: $(STAMP)
 # A full reindex and editor saves on the MedlinePlus topics, timed as a librarian sees them.
 bench-editing: $(STAMP)
 	$(BIN)/python bench/editing.py
+
+bench-caches: $(STAMP)
+	$(BIN)/python bench/caches.py --requests 60000 --seed 7
 
 relevance: $(STAMP)
 	$(BIN)/python bench/relevance.py

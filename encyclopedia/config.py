@@ -78,13 +78,13 @@ class Settings:
             instance_dir=Path(env.get("ENCYCLOPEDIA_INSTANCE_DIR") or PROJECT_ROOT / "instance"),
             login_limit=env.get("ENCYCLOPEDIA_LOGIN_LIMIT") or cls.login_limit,
             ratelimit_storage=env.get("ENCYCLOPEDIA_RATELIMIT_STORAGE") or cls.ratelimit_storage,
-            max_query_length=_env_int("ENCYCLOPEDIA_MAX_QUERY_LENGTH", 200),
-            page_size=_env_int("ENCYCLOPEDIA_PAGE_SIZE", 10),
-            site_map_page_size=_env_int("ENCYCLOPEDIA_SITE_MAP_PAGE_SIZE", 500),
+            max_query_length=_env_int("ENCYCLOPEDIA_MAX_QUERY_LENGTH", cls.max_query_length),
+            page_size=_env_int("ENCYCLOPEDIA_PAGE_SIZE", cls.page_size),
+            site_map_page_size=_env_int("ENCYCLOPEDIA_SITE_MAP_PAGE_SIZE", cls.site_map_page_size),
             secret_key=env.get("ENCYCLOPEDIA_SECRET_KEY") or cls.secret_key,
             https=env.get("ENCYCLOPEDIA_HTTPS", "").lower() in ("1", "true", "yes"),
             semantic=env.get("ENCYCLOPEDIA_SEMANTIC", "1").lower() not in ("0", "false", "no"),
-            reading_age=_env_int("ENCYCLOPEDIA_READING_AGE", 11),
+            reading_age=_env_int("ENCYCLOPEDIA_READING_AGE", cls.reading_age),
             corpus_dir=Path(env.get("ENCYCLOPEDIA_CORPUS_DIR") or CORPUS_DIR),
         )
         return settings.with_overrides(**overrides)

@@ -58,4 +58,3 @@ FIELDS: tuple[Field, ...] = (
     Field("source_url", "url", "Source address (optional)"),
 )
 NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
-BY_NAME = {f.name: f for f in FIELDS}

@@ -1,11 +1,16 @@
-"""Writing files so that a crash never leaves half of one: the importer, the index
-publisher and (later) the librarian editor all write through here."""
+"""Files written so that a crash never leaves half of one, private files, and the one
+lock helper: the importer, the index publisher and the librarian editor all use these."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import secrets
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 
 def fsync_dir(path: Path) -> None:
@@ -79,3 +84,45 @@ def private_secret(path: Path) -> str:
     finally:
         tmp.unlink(missing_ok=True)
     return secret
+
+
+class LockBusy(Exception):
+    """Another holder kept the lock past the wait allowed."""
+
+
+@contextlib.contextmanager
+def held(path: Path, wait: float | None = None) -> Iterator[IO[str]]:
+    """An exclusive ``flock`` on ``path`` for the block, across threads and processes.
+
+    ``wait=None`` waits as long as it takes; otherwise :class:`LockBusy` after ``wait``
+    seconds. The kernel drops an flock when its holder dies, even under ``kill -9``, so
+    no stale lock can block the next holder. The one lock helper: the index's single
+    writer and the editor's one-change-at-a-time both hold theirs through it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a+")  # noqa: SIM115 - held for the whole block
+    try:
+        deadline = None if wait is None else time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | (fcntl.LOCK_NB if wait is not None else 0))
+                break
+            except BlockingIOError:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise LockBusy(str(path)) from None
+                time.sleep(0.05)
+        yield handle
+    finally:
+        handle.close()  # closing drops the flock
+
+
+def is_held(path: Path) -> bool:
+    """True while some holder has the lock on ``path`` (never waits)."""
+    if not path.exists():
+        return False
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False

@@ -89,11 +89,6 @@ def render_markdown(text: str) -> str:
 _BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|td|th|dt|dd|blockquote|pre)>", re.IGNORECASE)
 
 
-def plain_text(markdown_text: str) -> str:
-    """What a searcher should see of some Markdown: words, no markup."""
-    return html_text(render_markdown(markdown_text))
-
-
 def html_text(html: str) -> str:
     """The words of rendered HTML. Every block (paragraph, list item, cell) ends as a
     sentence, so list items do not run together in a snippet and snippets can be cut at

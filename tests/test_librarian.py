@@ -15,7 +15,7 @@ from encyclopedia.config import Settings
 from encyclopedia.librarian import AccountError, EditConflict, EditRefused, Workspace
 from encyclopedia.librarian.drafts import Draft
 from encyclopedia.librarian.failed_searches import keepable
-from encyclopedia.librarian.thesaurus_edit import ThesaurusEditError, add_leads_to
+from encyclopedia.librarian.thesaurus_edit import ThesaurusEditError, with_leads_to
 from encyclopedia.search import Library, rebuild
 from encyclopedia.search.publishing import changed_since_build, current_build, writer_lock
 from encyclopedia.search.thesaurus import read_thesaurus
@@ -138,7 +138,11 @@ def test_validation_puts_each_problem_next_to_its_field(site):
     )
     assert set(result.errors) == {"slug", "title", "reviewed", "related"}
     result = workspace.editor.validate(new_draft(related=["no-such-article"]))
-    assert result.errors == {"related": ["related article 'no-such-article' does not exist: there is no /article/no-such-article"]}
+    assert result.errors == {
+        "related": [
+            "related article 'no-such-article' does not exist: there is no /article/no-such-article"
+        ]
+    }
 
 
 def test_validation_refuses_a_title_or_address_another_article_has(site):
@@ -377,7 +381,7 @@ def test_a_thesaurus_entry_is_appended_without_losing_comments(site):
     _, library, content = site
     path = content / "thesaurus.yaml"
     before = path.read_text()
-    add_leads_to(path, "frozen arm", "Low back pain")
+    path.write_text(with_leads_to(before, "frozen arm", "Low back pain"))
     after = path.read_text()
     assert after.startswith(before.rstrip("\n")) and after.endswith(
         "  frozen arm: [Low back pain]\n"
@@ -386,7 +390,7 @@ def test_a_thesaurus_entry_is_appended_without_losing_comments(site):
     assert not [p for p in problems if p.severity == "error"]
     assert titles(library, "frozen arm")[0] == "Low back pain"
     with pytest.raises(ThesaurusEditError, match="already"):
-        add_leads_to(path, "Frozen  arm", "Asthma")
+        with_leads_to(after, "Frozen  arm", "Asthma")
     assert path.read_text() == after
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import difflib
-import fcntl
 import logging
 import os
 import re
@@ -31,7 +30,7 @@ from encyclopedia.articles import (
     title_key,
 )
 from encyclopedia.fields import NAMES
-from encyclopedia.files import write_atomically
+from encyclopedia.files import held, write_atomically
 from encyclopedia.librarian.audit import AuditLog, now
 from encyclopedia.librarian.database import Database
 from encyclopedia.librarian.drafts import Draft
@@ -349,8 +348,7 @@ class Editor:
     def lock(self) -> Iterator[None]:
         """One change at a time, across threads and gunicorn workers."""
         self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.lock_path, "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+        with held(self.lock_path):
             yield
 
     def _check_base(self, slug: str, base_digest: str) -> str:

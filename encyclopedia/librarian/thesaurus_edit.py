@@ -11,7 +11,6 @@ written atomically under the editor's lock.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import yaml
 
@@ -33,13 +32,6 @@ _TOP_LEVEL = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*:", re.MULTILINE)
 
 class ThesaurusEditError(ValueError):
     """The entry cannot be added; the message says why and the file is unchanged."""
-
-
-def add_leads_to(path: Path, term: str, target: str) -> None:
-    """Append ``term: [target]`` to the file at ``path`` (no history: the command line's
-    and the tests' way; the web's is :func:`add_thesaurus_entry`)."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    write_atomically(path, with_leads_to(text, term, target, str(path)))
 
 
 def with_leads_to(text: str, term: str, target: str, shown: str = THESAURUS) -> str:

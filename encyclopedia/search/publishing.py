@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import datetime as dt
-import fcntl
 import json
 import logging
 import multiprocessing
@@ -44,7 +43,7 @@ from encyclopedia.articles import (
     Problem,
     load_folder,
 )
-from encyclopedia.files import write_atomically
+from encyclopedia.files import LockBusy, held, is_held, write_atomically
 from encyclopedia.search import semantic
 from encyclopedia.search.documents import catalog_entry, file_digest, index_document
 from encyclopedia.search.engine import writing
@@ -85,41 +84,22 @@ class BuildReport:
 @contextlib.contextmanager
 def writer_lock(index_dir: Path, wait: float | None = None) -> Iterator[None]:
     """Hold the single-writer lock. ``wait=None`` waits as long as it takes."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    handle = open(index_dir / LOCK, "a+")  # noqa: SIM115 - held for the whole block
     try:
-        deadline = None if wait is None else time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if deadline is not None and time.monotonic() >= deadline:
-                    raise WriterBusy(
-                        "another reindex or update is running; try again when it finishes"
-                    ) from None
-                time.sleep(0.05)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()} {dt.datetime.now(dt.UTC).isoformat()}\n")
-        handle.flush()
-        yield
-    finally:
-        handle.close()  # closing drops the flock
+        with held(index_dir / LOCK, wait) as handle:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"{os.getpid()} {dt.datetime.now(dt.UTC).isoformat()}\n")
+            handle.flush()
+            yield
+    except LockBusy:
+        raise WriterBusy(
+            "another reindex or update is running; try again when it finishes"
+        ) from None
 
 
 def writer_running(index_dir: Path) -> bool:
     """True while some process holds the writer lock."""
-    path = index_dir / LOCK
-    if not path.exists():
-        return False
-    with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        return False
+    return is_held(index_dir / LOCK)
 
 
 def published(index_dir: Path) -> tuple[Path, str] | None:

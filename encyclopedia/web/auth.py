@@ -24,6 +24,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from encyclopedia.librarian import Workspace
 from encyclopedia.web.forms import LoginForm
+from encyclopedia.web.security import no_store
 
 bp = Blueprint("auth", __name__, url_prefix="/librarian")
 login_manager = LoginManager()
@@ -110,10 +111,7 @@ def init_app(app: Flask) -> None:
     )(login)
 
 
-@bp.after_request
-def private(response):
-    response.headers["Cache-Control"] = "no-store"
-    return response
+bp.after_request(no_store)
 
 
 def _safe_next(target: str | None) -> str:

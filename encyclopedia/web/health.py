@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 
 from encyclopedia.web import library
+from encyclopedia.web.security import no_store
 
 bp = Blueprint("health", __name__)
 
@@ -35,6 +36,5 @@ def healthz():
         "error": health.error,
         "semantic": health.semantic,
     }
-    response = jsonify(body)
-    response.headers["Cache-Control"] = "no-store"
+    response = no_store(jsonify(body))
     return response, 200 if health.ready else 503

@@ -40,6 +40,7 @@ from encyclopedia.search.publishing import announce_reindex, reindex_status, wri
 from encyclopedia.web import library
 from encyclopedia.web.auth import csrf
 from encyclopedia.web.forms import ArticleForm
+from encyclopedia.web.security import no_store
 
 bp = Blueprint("librarian", __name__, url_prefix="/librarian")
 
@@ -72,10 +73,7 @@ def not_found(error: NotFound):
     ), 404
 
 
-@bp.after_request
-def private(response):
-    response.headers["Cache-Control"] = "no-store"
-    return response
+bp.after_request(no_store)
 
 
 # Dashboard -------------------------------------------------------------------------

@@ -12,6 +12,13 @@ from typing import Any
 from flask import Flask, Response
 from flask.json.provider import DefaultJSONProvider
 
+
+def no_store(response: Response) -> Response:
+    """Never kept by a browser or a proxy: signed-in pages, sign-in forms, health."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
