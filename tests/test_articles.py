@@ -152,9 +152,10 @@ def test_name_shared_by_two_articles_is_allowed_and_mentioned(content: Path):
     notices = [p for p in folder.problems if p.severity == "notice"]
     # Each file is told, naming the other: whoever opens either one sees it.
     assert sorted(Path(n.path).stem for n in notices) == ["cabg", "gastric"]
-    assert "“Weight-loss surgery” (gastric.md)" in {n.path: n.message for n in notices}[
-        str(content / "cabg.md")
-    ]
+    assert (
+        "“Weight-loss surgery” (gastric.md)"
+        in {n.path: n.message for n in notices}[str(content / "cabg.md")]
+    )
     assert all("bypass surgery" in n.message.lower() for n in notices)
     assert set(folder.articles) == {"cabg", "gastric"}
 
