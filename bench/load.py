@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from bench import corpora  # noqa: E402
 from encyclopedia.production import running as gunicorn  # noqa: E402
 from encyclopedia.search import PublishRefused, rebuild  # noqa: E402
-from encyclopedia.search.publishing import update_after_save  # noqa: E402
+from encyclopedia.search.updating import update_after_save  # noqa: E402
 
 QUERIES = [
     "asthma",

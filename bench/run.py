@@ -34,7 +34,8 @@ sys.path.insert(0, str(ROOT))
 from bench import corpora  # noqa: E402
 from encyclopedia.production import running as gunicorn  # noqa: E402
 from encyclopedia.search import Library, rebuild  # noqa: E402
-from encyclopedia.search.publishing import current_build, update_article  # noqa: E402
+from encyclopedia.search.builds import current_build  # noqa: E402
+from encyclopedia.search.updating import update_article  # noqa: E402
 
 QUERIES = [
     # plain words and names

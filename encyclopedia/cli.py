@@ -29,8 +29,9 @@ from encyclopedia.search import (
     WriterBusy,
     rebuild,
 )
-from encyclopedia.search.publishing import current_build, update_article
+from encyclopedia.search.builds import current_build
 from encyclopedia.search.thesaurus import read_thesaurus
+from encyclopedia.search.updating import update_article
 
 
 def _settings(ctx: click.Context) -> Settings:

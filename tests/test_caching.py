@@ -11,7 +11,7 @@ from werkzeug.test import Client
 
 from encyclopedia import create_app
 from encyclopedia.search import rebuild
-from encyclopedia.search.publishing import update_article
+from encyclopedia.search.updating import update_article
 from encyclopedia.web.response_cache import SHAREABLE, ResponseCache
 from tests.conftest import write_article
 

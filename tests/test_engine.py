@@ -27,8 +27,8 @@ from encyclopedia.search.engine.ranking import ENTRY_OVERHEAD, PostingCache, Ran
 from encyclopedia.search.engine.reading import OpenIndex
 from encyclopedia.search.engine.schema import WEIGHTING, analyze
 from encyclopedia.search.evaluation import load_cases
-from encyclopedia.search.publishing import update_articles
 from encyclopedia.search.query import build_query
+from encyclopedia.search.updating import update_articles
 from tests.conftest import SHIPPED_CONTENT, write_article
 from tests.relevance.test_relevance import HERE
 

@@ -18,7 +18,8 @@ from click.testing import CliRunner
 from encyclopedia import create_app
 from encyclopedia.cli import cli
 from encyclopedia.search import Library, rebuild
-from encyclopedia.search.publishing import BUILDS, current_build, reindex_status
+from encyclopedia.search.builds import BUILDS, current_build
+from encyclopedia.search.reindex_status import reindex_status
 from tests.conftest import write_article
 
 

@@ -17,8 +17,9 @@ from encyclopedia.librarian.drafts import Draft
 from encyclopedia.librarian.failed_searches import keepable
 from encyclopedia.librarian.thesaurus_edit import ThesaurusEditError, with_leads_to
 from encyclopedia.search import Library, rebuild
-from encyclopedia.search.publishing import changed_since_build, current_build, writer_lock
+from encyclopedia.search.builds import current_build, writer_lock
 from encyclopedia.search.thesaurus import read_thesaurus
+from encyclopedia.search.updating import changed_since_build
 from tests.conftest import PASSWORD, SHIPPED_CONTENT
 
 
@@ -427,7 +428,7 @@ def test_a_database_from_before_the_trash_kept_links_is_brought_up_to_date(tmp_p
 
 
 def test_a_diff_marks_the_words_that_changed_inside_a_changed_line():
-    from encyclopedia.librarian.editor import diff
+    from encyclopedia.librarian.diffing import diff
 
     old = "title: Asthma\nAsthma narrows the airways and makes breathing hard.\nSame line.\n"
     new = "title: Asthma\nAsthma narrows the small airways and makes breathing hard.\nSame line.\n"

@@ -475,7 +475,7 @@ def test_a_reindex_asked_for_that_never_starts_is_shown_stopped(ann, desk):
     import datetime as dt
     import json
 
-    from encyclopedia.search.publishing import STATUS, announce_reindex
+    from encyclopedia.search.reindex_status import STATUS, announce_reindex
 
     index = desk.extensions["settings"].index_dir
     announce_reindex(index, "ann")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from encyclopedia.search import Library, PublishRefused, WriterBusy, rebuild
-from encyclopedia.search.publishing import BUILDS, CURRENT, current_build, writer_lock
+from encyclopedia.search.builds import BUILDS, CURRENT, current_build, writer_lock
 from tests.conftest import write_article
 
 
@@ -84,7 +84,7 @@ def test_a_killed_writer_leaves_no_stale_lock(tmp_path: Path, content: Path):
             sys.executable,
             "-c",
             "import sys, time; from pathlib import Path;"
-            "from encyclopedia.search.publishing import writer_lock\n"
+            "from encyclopedia.search.builds import writer_lock\n"
             f"with writer_lock(Path({str(index)!r})):\n"
             "    print('locked', flush=True); time.sleep(60)",
         ],

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from encyclopedia.search import Library, rebuild
-from encyclopedia.search.publishing import CATALOG, current_build, update_article
+from encyclopedia.search.builds import CATALOG, current_build
 from encyclopedia.search.semantic import (
     VECTORS_KEY,
     Embedder,
@@ -18,6 +18,7 @@ from encyclopedia.search.semantic import (
     load_embedder,
     model_file,
 )
+from encyclopedia.search.updating import update_article
 from tests.conftest import SHIPPED_CONTENT, write_article
 
 embedder, why_not = load_embedder(True)
@@ -188,7 +189,7 @@ def test_a_search_in_the_moment_an_update_commits_does_not_fail(tmp_path: Path, 
     (an article gone, another renumbered). Searching then must still work."""
     import threading
 
-    from encyclopedia.search.publishing import apply_updates
+    from encyclopedia.search.updating import apply_updates
 
     for slug, body in [("acne", "Spots on the face."), ("gout", "The big toe."), ("lupus", "")]:
         write_article(content, slug, f"title: {slug.title()}", (body or "Joints.") + "\n")

@@ -12,7 +12,7 @@ from encyclopedia.config import PROJECT_ROOT as ROOT
 from encyclopedia.production import command as production_command
 from encyclopedia.production import running as gunicorn
 from encyclopedia.search import rebuild
-from encyclopedia.search.publishing import update_article
+from encyclopedia.search.updating import update_article
 from tests.conftest import write_article
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from encyclopedia.search import Library, PublishRefused, rebuild
-from encyclopedia.search.publishing import update_after_save, update_article, writer_lock
+from encyclopedia.search.builds import writer_lock
+from encyclopedia.search.updating import update_after_save, update_article
 from tests.conftest import write_article
 
 

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import difflib
 import logging
 import os
-import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,16 +29,18 @@ from encyclopedia.articles import (
 )
 from encyclopedia.fields import NAMES
 from encyclopedia.files import held, write_atomically
-from encyclopedia.librarian.audit import AuditLog, now
+from encyclopedia.librarian import records
+from encyclopedia.librarian.audit import AuditLog
 from encyclopedia.librarian.database import Database
 from encyclopedia.librarian.drafts import Draft
+from encyclopedia.librarian.records import OUTSIDE, Records
 from encyclopedia.normalize import fold, sort_key
-from encyclopedia.search.publishing import PublishRefused, update_after_save
+from encyclopedia.search.builds import PublishRefused
+from encyclopedia.search.updating import update_after_save
 
 log = logging.getLogger(__name__)
 
 OVERDUE_AFTER = dt.timedelta(days=2 * 365)
-OUTSIDE = "(outside the editor)"
 THESAURUS = "thesaurus.yaml"  # its key in the history: a file name, never an article slug
 FORM_FIELDS = ("slug", *NAMES, "body")  # where a problem is shown in the form
 
@@ -132,15 +132,6 @@ class Saved:
     indexed: str  # a sentence for the librarian: is it searchable yet?
 
 
-@dataclass(frozen=True)
-class DiffLine:
-    kind: str  # "add", "del", "same" or "hunk"
-    text: str
-    # The line in pieces, each marked changed or not: inside a changed line, the words
-    # that changed (a one-word fix in a long paragraph is otherwise hard to find).
-    parts: tuple[tuple[str, bool], ...] = ()
-
-
 class Editor:
     def __init__(
         self,
@@ -154,6 +145,7 @@ class Editor:
         self.content_dir = content_dir
         self.index_dir = index_dir
         self.db = db
+        self.records = Records(db)
         self.audit = audit
         self.lock_path = lock_path
         self.publish_wait = publish_wait
@@ -363,13 +355,9 @@ class Editor:
             )
         text, digest = read_source(path)
         if digest != base_digest:
-            latest = self.db.read(
-                "SELECT author, at FROM revisions WHERE slug = ? AND digest = ? "
-                "ORDER BY id DESC LIMIT 1",
-                (slug, digest),
-            )
+            latest = self.records.saved_by(slug, digest)
             who = (
-                f"{latest[0]['author']} saved a newer version at {latest[0]['at']}"
+                f"{latest[0]} saved a newer version at {latest[1]}"
                 if latest
                 else ("the file was changed after you opened it")
             )
@@ -380,35 +368,6 @@ class Editor:
                 digest,
             )
         return text
-
-    def keep_outside_version(self, db, slug: str, text: str, digest: str) -> None:
-        """Keep the version on disk if the history does not have it yet (a file written
-        by hand or by the importer), so a save never loses the text it replaces."""
-        row = db.execute(
-            "SELECT digest FROM revisions WHERE slug = ? ORDER BY id DESC LIMIT 1", (slug,)
-        ).fetchone()
-        if row is None or row["digest"] != digest:
-            db.execute(
-                "INSERT INTO revisions (slug, text, digest, author, at, note, action) "
-                "VALUES (?, ?, ?, ?, ?, '', 'outside')",
-                (slug, text, digest, OUTSIDE, now()),
-            )
-
-    @staticmethod
-    def record_version(db, slug: str, text: str | None, who: str, note: str, action: str) -> None:
-        db.execute(
-            "INSERT INTO revisions (slug, text, digest, author, at, note, action) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                slug,
-                text,
-                digest_of(text.encode("utf-8")) if text is not None else None,
-                who,
-                now(),
-                note,
-                action,
-            ),
-        )
 
     def save(
         self,
@@ -445,22 +404,15 @@ class Editor:
             )
             with self.db.write() as db:
                 if original is not None and current is not None:
-                    self.keep_outside_version(
+                    records.keep_outside_version(
                         db, original, current, digest_of(current.encode("utf-8"))
                     )
                 if renamed:
-                    db.execute(
-                        "UPDATE revisions SET slug = ? WHERE slug = ?", (draft.slug, original)
-                    )
+                    records.rename(db, original, draft.slug)
                     touched += self._relink(db, original, draft.slug, who)
-                    db.execute("UPDATE redirects SET new = ? WHERE new = ?", (draft.slug, original))
-                    db.execute(
-                        "INSERT OR REPLACE INTO redirects (old, new, at) VALUES (?, ?, ?)",
-                        (original, draft.slug, now()),
-                    )
                 # An article at an address ends any redirect from it.
-                db.execute("DELETE FROM redirects WHERE old = ?", (draft.slug,))
-                self.record_version(db, draft.slug, text, who, note, action)
+                records.arrived(db, draft.slug)
+                records.add_version(db, draft.slug, text, who, note, action)
                 detail = f"from {original}" if renamed else ""
                 AuditLog.add(db, who, action, draft.slug, "; ".join(filter(None, [detail, note])))
                 write_atomically(self.path(draft.slug), text)
@@ -482,13 +434,13 @@ class Editor:
             related = [new if s == old else s for s in draft.related]
             draft.related = [s for s in dict.fromkeys(related) if s]
             new_text = draft.to_text()
-            self.keep_outside_version(db, slug, text, digest)
+            records.keep_outside_version(db, slug, text, digest)
             note = (
                 f"related link to {old} now points to {new}"
                 if new
                 else (f"related link to {old} removed: that article was deleted")
             )
-            self.record_version(db, slug, new_text, who, note, "relinked")
+            records.add_version(db, slug, new_text, who, note, "relinked")
             AuditLog.add(db, who, "relinked", slug, note)
             write_atomically(self.path(slug), new_text)
             changed.append(slug)
@@ -502,30 +454,25 @@ class Editor:
             text = self._check_base(slug, base_digest)
             draft = Draft.from_text(slug, text)
             with self.db.write() as db:
-                self.keep_outside_version(db, slug, text, digest_of(text.encode("utf-8")))
+                records.keep_outside_version(db, slug, text, digest_of(text.encode("utf-8")))
                 touched = self._relink(db, slug, None, who)
-                db.execute(
-                    "INSERT INTO trash (slug, title, text, deleted_by, deleted_at, linked_from) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (slug, draft.title or slug, text, who, now(), " ".join(touched)),
-                )
-                self.record_version(db, slug, None, who, note.strip()[:500], "deleted")
+                records.throw_away(db, slug, draft.title or slug, text, who, touched)
+                records.add_version(db, slug, None, who, note.strip()[:500], "deleted")
                 AuditLog.add(db, who, "deleted", slug, note.strip()[:500])
                 self.path(slug).unlink()
         return Saved(slug, True, self.publish([slug, *touched]))
 
     def trash(self) -> list[TrashItem]:
-        rows = self.db.read("SELECT * FROM trash ORDER BY id DESC")
+        rows = self.records.trash()
         return [
             TrashItem(r["id"], r["slug"], r["title"], r["deleted_by"], r["deleted_at"])
             for r in rows
         ]
 
     def restore_from_trash(self, item_id: int, who: str) -> Saved:
-        rows = self.db.read("SELECT * FROM trash WHERE id = ?", (item_id,))
-        if not rows:
+        row = self.records.trashed(item_id)
+        if row is None:
             raise NotFound(str(item_id))
-        row = rows[0]
         draft = Draft.from_text(row["slug"], row["text"])
         existing = {p.stem for p in self.content_dir.glob("*.md")}
         dropped = [s for s in draft.related if s not in existing]
@@ -535,7 +482,7 @@ class Editor:
             note += "; related links to missing articles dropped: " + ", ".join(dropped)
         saved = self.save(draft, who, note=note, action="undeleted")
         with self.lock(), self.db.write() as db:
-            db.execute("DELETE FROM trash WHERE id = ?", (item_id,))
+            records.take_out_of_trash(db, item_id)
             relinked = self._link_back(db, row["linked_from"].split(), draft.slug, who)
         if relinked:
             saved = Saved(saved.slug, saved.changed, self.publish(relinked))
@@ -556,9 +503,9 @@ class Editor:
                 continue
             draft.related.append(target)
             new_text = draft.to_text()
-            self.keep_outside_version(db, slug, text, digest)
+            records.keep_outside_version(db, slug, text, digest)
             note = f"related link to {target} put back: that article was restored"
-            self.record_version(db, slug, new_text, who, note, "relinked")
+            records.add_version(db, slug, new_text, who, note, "relinked")
             AuditLog.add(db, who, "relinked", slug, note)
             write_atomically(path, new_text)
             changed.append(slug)
@@ -567,7 +514,7 @@ class Editor:
     def history(self, slug: str) -> list[Revision]:
         """Newest first. When the file on disk matches no saved version (a hand edit),
         it leads the list as version "now", so it can be compared and is never lost."""
-        rows = self.db.read("SELECT * FROM revisions WHERE slug = ? ORDER BY id", (slug,))
+        rows = self.records.versions(slug)
         revisions = [
             Revision(r["id"], n, slug, r["author"], r["at"], r["note"], r["action"], r["text"])
             for n, r in enumerate(rows, start=1)
@@ -638,8 +585,7 @@ class Editor:
         return self.save(draft, who, note=note, original=slug, base_digest=digest)
 
     def redirect(self, slug: str) -> str | None:
-        rows = self.db.read("SELECT new FROM redirects WHERE old = ?", (slug,))
-        return rows[0]["new"] if rows else None
+        return self.records.redirect(slug)
 
     # The index --------------------------------------------------------------------
 
@@ -662,62 +608,3 @@ class Editor:
                 "it finishes."
             )
         return "Saved. The change is live in search and the A–Z."
-
-
-def diff(old: str | None, new: str | None, context: int = 3) -> list[DiffLine]:
-    """A line diff a librarian can read: removed lines, added lines and a little context,
-    with the changed words marked inside each removed line and the added line that
-    replaced it."""
-    lines: list[DiffLine] = []
-    for line in difflib.unified_diff(
-        (old or "").splitlines(), (new or "").splitlines(), lineterm="", n=context
-    ):
-        if line.startswith(("---", "+++")):
-            continue
-        if line.startswith("@@"):
-            lines.append(DiffLine("hunk", line))
-        elif line.startswith("+"):
-            lines.append(DiffLine("add", line[1:]))
-        elif line.startswith("-"):
-            lines.append(DiffLine("del", line[1:]))
-        else:
-            lines.append(DiffLine("same", line[1:]))
-    return _mark_changed_words(lines)
-
-
-_WORDS = re.compile(r"\s+|\w+|[^\w\s]")
-
-
-def _mark_changed_words(lines: list[DiffLine]) -> list[DiffLine]:
-    """Pair each run of removed lines with the run of added lines after it, line by line,
-    and mark the words that differ within each pair."""
-    out = list(lines)
-    at = 0
-    while at < len(out):
-        if out[at].kind != "del":
-            at += 1
-            continue
-        removed = at
-        while at < len(out) and out[at].kind == "del":
-            at += 1
-        added = at
-        while at < len(out) and out[at].kind == "add":
-            at += 1
-        for offset in range(min(added - removed, at - added)):
-            before, after = out[removed + offset], out[added + offset]
-            old_parts, new_parts = _word_parts(before.text, after.text)
-            out[removed + offset] = DiffLine("del", before.text, old_parts)
-            out[added + offset] = DiffLine("add", after.text, new_parts)
-    return out
-
-
-def _word_parts(old: str, new: str) -> tuple[tuple[tuple[str, bool], ...], ...]:
-    a, b = _WORDS.findall(old), _WORDS.findall(new)
-    old_parts: list[tuple[str, bool]] = []
-    new_parts: list[tuple[str, bool]] = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if i2 > i1:
-            old_parts.append(("".join(a[i1:i2]), tag != "equal"))
-        if j2 > j1:
-            new_parts.append(("".join(b[j1:j2]), tag != "equal"))
-    return tuple(old_parts), tuple(new_parts)

@@ -16,6 +16,7 @@ import yaml
 
 from encyclopedia.articles import digest_of
 from encyclopedia.files import write_atomically
+from encyclopedia.librarian import records
 from encyclopedia.librarian.audit import AuditLog
 from encyclopedia.librarian.editor import (
     THESAURUS,
@@ -94,8 +95,8 @@ def _write(editor: Editor, current: str, digest: str, text: str, who: str, note:
     write the file."""
     with editor.db.write() as db:
         if digest:
-            editor.keep_outside_version(db, THESAURUS, current, digest)
-        editor.record_version(db, THESAURUS, text, who, note, action)
+            records.keep_outside_version(db, THESAURUS, current, digest)
+        records.add_version(db, THESAURUS, text, who, note, action)
         AuditLog.add(db, who, f"thesaurus {action}", None, note)
         write_atomically(editor.path(THESAURUS), text)
 

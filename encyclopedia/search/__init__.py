@@ -4,11 +4,12 @@ Only :mod:`encyclopedia.search.engine` imports Whoosh; everything here above it 
 the project's own query tree (:mod:`.tree`) and dataclasses.
 """
 
+from encyclopedia.search.builds import PublishRefused, WriterBusy
 from encyclopedia.search.errors import BadRequest, IndexUnavailable
 from encyclopedia.search.health import Health
 from encyclopedia.search.library import Library
 from encyclopedia.search.pages import LETTERS, ArticlePage, SiteMapEntry
-from encyclopedia.search.publishing import BuildReport, PublishRefused, WriterBusy, rebuild
+from encyclopedia.search.publishing import BuildReport, rebuild
 from encyclopedia.search.results import Hit, Results
 
 __all__ = [

@@ -22,6 +22,7 @@ from encyclopedia.lru import LRUCache
 from encyclopedia.normalize import fold, sort_key
 from encyclopedia.search import results as searching
 from encyclopedia.search import semantic
+from encyclopedia.search.builds import CURRENT, published, writer_running
 from encyclopedia.search.documents import CatalogEntry, StoredPage, stored_page
 from encyclopedia.search.errors import BadRequest, IndexUnavailable
 from encyclopedia.search.health import Digests, Health
@@ -33,7 +34,6 @@ from encyclopedia.search.pages import (
     letter_of,
     site_map_page,
 )
-from encyclopedia.search.publishing import CURRENT, published, writer_running
 from encyclopedia.search.query import QueryPlan, clean_query
 from encyclopedia.search.results import MAX_PAGE, Results, planner
 from encyclopedia.search.snapshot import Snapshot, open_with_retries

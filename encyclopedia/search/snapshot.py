@@ -17,10 +17,10 @@ import numpy as np
 
 from encyclopedia.normalize import fold
 from encyclopedia.search import semantic
+from encyclopedia.search.builds import CATALOG
 from encyclopedia.search.documents import CatalogEntry
 from encyclopedia.search.engine.reading import IndexUnavailable, OpenIndex
 from encyclopedia.search.pages import SiteMapEntry, site_map_of
-from encyclopedia.search.publishing import CATALOG
 from encyclopedia.search.spelling import Corrector
 from encyclopedia.search.suggestions import SuggestionIndex
 from encyclopedia.search.thesaurus import Thesaurus

@@ -26,7 +26,8 @@ from flask_login import current_user, login_required
 from encyclopedia.articles import MAX_NAME_LENGTH, SLUG_PATTERN
 from encyclopedia.fields import FIELDS
 from encyclopedia.librarian import EditConflict, EditRefused, NotFound, Workspace
-from encyclopedia.librarian.editor import THESAURUS, Validation, diff
+from encyclopedia.librarian.diffing import diff
+from encyclopedia.librarian.editor import THESAURUS, Validation
 from encyclopedia.librarian.thesaurus_edit import (
     ThesaurusEditError,
     add_thesaurus_entry,
@@ -36,7 +37,8 @@ from encyclopedia.librarian.thesaurus_edit import (
 from encyclopedia.normalize import fold, slugify, sort_key
 from encyclopedia.readability import assess
 from encyclopedia.search import BadRequest, IndexUnavailable
-from encyclopedia.search.publishing import announce_reindex, reindex_status, writer_running
+from encyclopedia.search.builds import writer_running
+from encyclopedia.search.reindex_status import announce_reindex, reindex_status
 from encyclopedia.web import library
 from encyclopedia.web.auth import csrf
 from encyclopedia.web.forms import ArticleForm

@@ -1,9 +1,9 @@
 """Writing a build's Whoosh index: a whole new one, or changes to an unpublished copy.
 
-The caller (``publishing``) owns the rules around writing: one writer at a time, builds
-made aside and switched atomically. This module only turns documents into segments,
-and undoes a half-written change when anything fails, so a crash never leaves a
-partial commit behind in a folder that will be published.
+The callers (``publishing``, ``updating``) own the rules around writing: one writer at
+a time, builds made aside and switched atomically. This module only turns documents
+into segments, and undoes a half-written change when anything fails, so a crash never
+leaves a partial commit behind in a folder that will be published.
 """
 
 from __future__ import annotations
