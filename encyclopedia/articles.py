@@ -6,9 +6,12 @@ read articles through this module, so one file is judged the same way everywhere
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import os
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
@@ -527,3 +530,85 @@ def _line_of(content_dir: Path, slug: str, name: str) -> int | None:
     except (OSError, ArticleError, UnicodeDecodeError):
         return None
     return _field_line(front, name)
+
+
+@dataclass(frozen=True)
+class FileState:
+    """One content file as last read: what it parsed to, its errors, its digest."""
+
+    article: Article | None
+    errors: tuple[str, ...]
+    digest: str
+
+
+class ContentFolder:
+    """The content folder, each file read again only when its size or modification time
+    changes: the editor's dashboard and checks, and ``/healthz``'s comparison with the
+    index, all poll it, and re-reading 50,000 files each time would be the load. The one
+    cached reader of ``content/``. A file's digest is kept apart from its parse, so
+    ``/healthz`` never parses what only the editor needs. Thread-safe: the last complete
+    read wins."""
+
+    def __init__(self, content_dir: Path):
+        self.content_dir = content_dir
+        # slug -> ((mtime, size), digest, parsed state or None until asked for)
+        self._known: dict[str, tuple[tuple[int, int], str, FileState | None]] = {}
+        self._guard = threading.Lock()
+
+    def _stats(self) -> dict[str, tuple[int, int]]:
+        seen: dict[str, tuple[int, int]] = {}
+        with contextlib.suppress(FileNotFoundError), os.scandir(self.content_dir) as entries:
+            for entry in entries:
+                if entry.name.endswith(".md") and entry.is_file():
+                    try:
+                        st = entry.stat()
+                    except FileNotFoundError:
+                        continue
+                    seen[entry.name[:-3]] = (st.st_mtime_ns, st.st_size)
+        return seen
+
+    def _read(self, parse: bool) -> dict[str, tuple[tuple[int, int], str, FileState | None]]:
+        seen = self._stats()
+        with self._guard:
+            known = dict(self._known)
+        for slug, key in seen.items():
+            old = known.get(slug)
+            if old is not None and old[0] == key and (old[2] is not None or not parse):
+                continue
+            path = self.content_dir / f"{slug}.md"
+            try:
+                text, digest = read_source(path)
+            except ArticleError as exc:
+                if not path.exists():
+                    continue
+                known[slug] = (key, "", FileState(None, tuple(p.message for p in exc.problems), ""))
+                continue
+            state = None
+            if parse:
+                try:
+                    article, problems = parse_article(text, path)
+                    errors = tuple(p.message for p in problems if p.severity == "error")
+                except ArticleError as exc:
+                    article, errors = None, tuple(p.message for p in exc.problems)
+                state = FileState(article, errors, digest)
+            known[slug] = (key, digest, state)
+        known = {slug: value for slug, value in known.items() if slug in seen}
+        with self._guard:
+            self._known = known
+        return known
+
+    def digests(self) -> dict[str, str]:
+        """Every article file's digest by slug ("" for one that cannot be read)."""
+        return {slug: digest for slug, (_, digest, _) in self._read(parse=False).items()}
+
+    def files(self) -> dict[str, FileState]:
+        """Every article file whose name is a slug, parsed (``check`` reports the others)."""
+        return {
+            slug: state
+            for slug, (_, _, state) in self._read(parse=True).items()
+            if state and SLUG_PATTERN.match(slug)
+        }
+
+    def articles(self) -> dict[str, Article]:
+        """Every readable article by slug."""
+        return {slug: f.article for slug, f in self.files().items() if f.article}

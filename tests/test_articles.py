@@ -204,3 +204,25 @@ def test_shipped_kyphoplasty_has_every_medlineplus_section():
         "References",
     ]
     assert "Balloon kyphoplasty" in article.also_called
+
+
+def test_the_content_folder_is_read_again_only_where_a_file_changed(content: Path):
+    from encyclopedia.articles import ContentFolder, digest_of
+
+    write_article(content, "asthma", "title: Asthma")
+    write_article(content, "broken", "title: [unclosed")
+    (content / "Not A Slug.md").write_text("---\ntitle: X\n---\nText.\n")
+    folder = ContentFolder(content)
+    digests = folder.digests()  # what /healthz asks: no article is parsed for it
+    assert set(digests) == {"asthma", "broken", "Not A Slug"}
+    assert digests["asthma"] == digest_of((content / "asthma.md").read_bytes())
+    files = folder.files()
+    assert set(files) == {"asthma", "broken"}  # check reports the badly named file
+    assert files["asthma"].article.title == "Asthma" and files["broken"].errors
+    first = files["asthma"]
+    assert folder.files()["asthma"] is first  # unchanged: not read again
+    write_article(content, "asthma", "title: Asthma\nalso_called: [Wheezing]")
+    changed = folder.files()["asthma"]
+    assert changed is not first and changed.article.also_called == ("Wheezing",)
+    (content / "broken.md").unlink()
+    assert "broken" not in folder.files() and "broken" not in folder.digests()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from encyclopedia.articles import (
     SLUG_PATTERN,
     Article,
     ArticleError,
+    ContentFolder,
     Neighbour,
     Neighbours,
     digest_of,
@@ -150,8 +150,7 @@ class Editor:
         self.lock_path = lock_path
         self.publish_wait = publish_wait
         self.deferred: threading.Thread | None = None
-        self._parsed: dict[str, tuple[tuple[int, int], Article | None, tuple[str, ...]]] = {}
-        self._parse_guard = threading.Lock()
+        self.folder = ContentFolder(content_dir)
 
     # Reading ----------------------------------------------------------------------
 
@@ -174,37 +173,10 @@ class Editor:
     def articles(self) -> dict[str, Article]:
         """Every readable article by slug. A file is parsed again only when its size or
         modification time changed, so a save re-reads one file, not the whole folder."""
-        return {slug: article for slug, (article, _) in self._parse_all().items() if article}
+        return self.folder.articles()
 
     def _parse_all(self) -> dict[str, tuple[Article | None, tuple[str, ...]]]:
-        seen: dict[str, tuple[int, int]] = {}
-        with contextlib.suppress(FileNotFoundError), os.scandir(self.content_dir) as entries:
-            for entry in entries:
-                if entry.name.endswith(".md") and SLUG_PATTERN.match(entry.name[:-3]):
-                    try:
-                        st = entry.stat()
-                    except FileNotFoundError:
-                        continue
-                    seen[entry.name[:-3]] = (st.st_mtime_ns, st.st_size)
-        with self._parse_guard:
-            known = dict(self._parsed)
-        for slug, key in seen.items():
-            if slug in known and known[slug][0] == key:
-                continue
-            path = self.content_dir / f"{slug}.md"
-            try:
-                text, _ = read_source(path)
-                article, problems = parse_article(text, path)
-                errors = tuple(p.message for p in problems if p.severity == "error")
-            except ArticleError as exc:
-                if not path.exists():
-                    continue
-                article, errors = None, tuple(p.message for p in exc.problems)
-            known[slug] = (key, article, errors)
-        known = {slug: value for slug, value in known.items() if slug in seen}
-        with self._parse_guard:
-            self._parsed = known
-        return {slug: (article, errors) for slug, (_, article, errors) in known.items()}
+        return {slug: (f.article, f.errors) for slug, f in self.folder.files().items()}
 
     def listing(self, today: dt.date | None = None) -> list[Listing]:
         """Every article file, with its review date and anything wrong with it."""

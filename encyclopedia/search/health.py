@@ -5,10 +5,7 @@ missing, a deleted one as extra."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-
-from encyclopedia.search.documents import file_digest
 
 
 @dataclass
@@ -54,26 +51,3 @@ class Health:
         if self.semantic and not self.semantic.startswith("on"):
             said.append(self.semantic)
         return said
-
-
-class Digests:
-    """Each content file's digest, recomputed only when its size or modification time
-    changes: /healthz is polled, and reading 50,000 files each time would be the load."""
-
-    def __init__(self) -> None:
-        self._known: dict[str, tuple[int, int, str]] = {}
-
-    def __call__(self, path: Path) -> str:
-        try:
-            st = path.stat()
-        except OSError:
-            return ""
-        known = self._known.get(path.name)
-        if known and known[:2] == (st.st_mtime_ns, st.st_size):
-            return known[2]
-        try:
-            digest = file_digest(path)
-        except OSError:
-            return ""
-        self._known[path.name] = (st.st_mtime_ns, st.st_size, digest)
-        return digest

@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from encyclopedia.articles import Article
+from encyclopedia.articles import Article, ContentFolder
 from encyclopedia.config import Settings
 from encyclopedia.lru import LRUCache
 from encyclopedia.normalize import fold, sort_key
@@ -25,7 +25,7 @@ from encyclopedia.search import semantic
 from encyclopedia.search.builds import CURRENT, published, writer_running
 from encyclopedia.search.documents import CatalogEntry, StoredPage, stored_page
 from encyclopedia.search.errors import BadRequest, IndexUnavailable
-from encyclopedia.search.health import Digests, Health
+from encyclopedia.search.health import Health
 from encyclopedia.search.pages import (
     ArticlePage,
     SiteMapEntry,
@@ -86,7 +86,7 @@ class Library:
         self.kept_results: LRUCache[Results] = LRUCache(
             RESULT_CACHE_BYTES if keep_results else 0, size=Results.memory
         )
-        self._digest = Digests()
+        self._folders: dict[Path, ContentFolder] = {}  # health() compares with each
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Library:
@@ -304,7 +304,10 @@ class Library:
     # -- health --------------------------------------------------------------------
     def health(self, content_dir: Path) -> Health:
         """Compare what is served with what is in ``content/`` (see health.py)."""
-        on_disk = {p.stem: p for p in Path(content_dir).glob("*.md") if p.is_file()}
+        folder = self._folders.get(Path(content_dir))
+        if folder is None:
+            folder = self._folders[Path(content_dir)] = ContentFolder(Path(content_dir))
+        on_disk = folder.digests()
         running = writer_running(self.index_dir)
         try:
             snapshot = self.snapshot()
@@ -326,7 +329,7 @@ class Library:
         stale = [
             slug
             for slug in sorted(set(on_disk) & set(catalog))
-            if self._digest(on_disk[slug]) != catalog[slug].digest
+            if on_disk[slug] != catalog[slug].digest
         ]
         return Health(
             True,
