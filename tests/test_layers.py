@@ -62,3 +62,20 @@ TESTS = Path(__file__).resolve().parent
 def test_tests_never_import_the_benchmarks(path: Path):
     """Benchmarks change freely; a test that borrowed their code would change with them."""
     assert not uses(path, "bench"), f"{path.name} imports bench/"
+
+
+def test_every_package_is_installed_by_pyproject():
+    """setuptools installs the packages pyproject.toml lists, no more: a new package left
+    out works in a checkout and is missing from a wheel (search.engine once was)."""
+    import tomllib
+
+    listed = set(
+        tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["tool"]["setuptools"][
+            "packages"
+        ]
+    )
+    found = {
+        ".".join(init.parent.relative_to(PACKAGE.parent).parts)
+        for init in PACKAGE.rglob("__init__.py")
+    }
+    assert found == listed
