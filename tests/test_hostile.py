@@ -125,7 +125,8 @@ def test_suggest_api_survives_anything(client, q):
 @given(slug=hostile_text)
 def test_article_route_survives_anything(client, slug):
     response = get(client, f"/article/{encode(slug)}")
-    assert response.status_code in (200, 308, 404)  # 308: Werkzeug merging "//"
+    # 301: a slug in capitals or with a trailing slash; 308: Werkzeug merging "//"
+    assert response.status_code in (200, 301, 308, 404)
 
 
 @fast
@@ -191,7 +192,11 @@ def test_pages_have_no_inline_script(client):
         html = client.get(url).get_data(as_text=True)
         assert "<script>" not in html and " on" + "click=" not in html
         for tag in html.split("<script")[1:]:
-            assert " src=" in tag.split(">")[0]
+            # Every script is a file; the one inline block is data (JSON-LD), never run.
+            opening = tag.split(">")[0]
+            assert " src=" in opening or opening == ' type="application/ld+json"'
+            if "ld+json" in opening:
+                json.loads(tag.split(">", 1)[1].split("</script>")[0])
 
 
 def test_session_cookies_are_secure_over_https(tmp_path, monkeypatch):

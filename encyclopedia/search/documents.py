@@ -23,6 +23,7 @@ class CatalogEntry:
     digest: str
     headings: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()  # searchable, never shown
+    reviewed: str | None = None  # YYYY-MM-DD: the sitemap's lastmod, the feed, the API
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CatalogEntry:
@@ -36,6 +37,7 @@ class CatalogEntry:
             # string each, not one per article (24 MB at 50,000 articles).
             headings=tuple(map(sys.intern, data.get("headings", ()))),
             aliases=tuple(data.get("aliases", ())),
+            reviewed=data.get("reviewed"),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -159,4 +161,5 @@ def catalog_entry(article: Article, digest: str) -> CatalogEntry:
         digest,
         tuple(s.heading for s in article.sections),
         article.search_aliases,
+        article.reviewed.isoformat() if article.reviewed else None,
     )

@@ -56,6 +56,7 @@ class ArticlePage:
     source: str | None
     source_url: str | None
     summary_html: str
+    summary_text: str  # plain: the page's meta description
     sections: tuple[PageSection, ...]
     related: tuple[CatalogEntry, ...]
     shares_names_with: tuple[CatalogEntry, ...]
@@ -150,6 +151,7 @@ def article_page(
         source=page.source,
         source_url=page.source_url,
         summary_html=page.summary_html,
+        summary_text=page.summary_text,
         sections=page.sections,
         related=tuple(catalog[s] for s in page.related if s in catalog),
         shares_names_with=tuple(sharing.values()),

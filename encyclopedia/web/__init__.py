@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from encyclopedia.search import BadRequest, IndexUnavailable, Library
@@ -46,16 +46,41 @@ def wants_json() -> bool:
 def init_app(app: Flask) -> None:
     from flask_wtf.csrf import CSRFError
 
-    from encyclopedia.web import auth, caching, health, librarian, pages, search, security
+    from encyclopedia.web import (
+        auth,
+        caching,
+        conventions,
+        health,
+        librarian,
+        pages,
+        search,
+        security,
+    )
 
     app.add_template_filter(in_words)
+    app.add_template_filter(conventions.medical_web_page)
     app.register_blueprint(pages.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(conventions.bp)
     auth.init_app(app)
     app.register_blueprint(librarian.bp)
     security.init_app(app)
     caching.init_app(app)
+
+    @app.context_processor
+    def page_address() -> dict[str, str]:
+        # The canonical address: the page without tracking or paging noise, except the
+        # query of a search and the page of a letter, which are what the page is.
+        kept = ("q", "page") if request.endpoint in ("search.results", "pages.site_map") else ()
+        args = {k: v for k in kept if (v := request.args.get(k)) and (k, v) != ("page", "1")}
+        if request.endpoint is None:  # an address no route answers: no canonical page
+            return {"canonical_url": ""}
+        return {
+            "canonical_url": url_for(
+                request.endpoint, **(request.view_args or {}), **args, _external=True
+            )
+        }
 
     @app.context_processor
     def search_box() -> dict[str, str]:

@@ -17,9 +17,18 @@ def home():
     return index_page(lambda: render_template("home.html", letters=library().letters()))
 
 
+@bp.get("/article/<slug>/")
+def article_with_slash(slug: str):
+    """``/article/kyphoplasty/``, as people type it: the page has one address."""
+    return redirect(url_for("pages.article", slug=slug), code=301)
+
+
 @bp.get("/article/<slug>")
 def article(slug: str):
     if not SLUG_PATTERN.match(slug):
+        if SLUG_PATTERN.match(slug.lower()):
+            # "/article/Kyphoplasty": addresses are lowercase; send it where it lives.
+            return redirect(url_for("pages.article", slug=slug.lower()), code=301)
         abort(404, description="There is no article at this address.")
 
     def render() -> str:
@@ -52,6 +61,10 @@ def site_map(letter: str):
     def render() -> str:
         page = library().site_map_page(letter, request.args.get("page"))
         if page is None:
+            last = library().site_map_page(letter, 1)
+            if last is not None and int(request.args["page"]) > last.pages:
+                # "page=99" of seven: the last page, not an error.
+                abort(redirect(url_for("pages.site_map", letter=letter, page=last.pages)))
             abort(404, description=f"The letter {letter.upper()} has no page that far on.")
         return render_template(
             "az.html", letters=library().letters(), letter=page.letter, page=page

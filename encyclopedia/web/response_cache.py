@@ -155,6 +155,10 @@ class ResponseCache:
         except Exception:  # no index yet, a damaged one: the app says so properly
             return self.app(environ, start_response)
         key = (
+            # The host and scheme too: canonical links, the sitemap and the feeds name
+            # the site by the address it was asked under.
+            environ.get("wsgi.url_scheme", ""),
+            environ.get("HTTP_HOST", ""),
             environ.get("PATH_INFO", ""),
             environ.get("QUERY_STRING", ""),
             _encodings(environ.get("HTTP_ACCEPT_ENCODING", "")),
@@ -172,7 +176,7 @@ class ResponseCache:
                 try:
                     kept.on_replay()
                 except Exception:  # a tally must never fail a patient's page
-                    log.exception("replaying %s", key[0])
+                    log.exception("replaying %s", key[2])
             if condition:
                 start_response("304 NOT MODIFIED", kept.not_modified)
                 return [b""]

@@ -6,7 +6,15 @@ import logging
 import sqlite3
 from collections.abc import Callable
 
-from flask import Blueprint, current_app, jsonify, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from encyclopedia.search import Results
 from encyclopedia.web import library
@@ -25,6 +33,10 @@ def results():
     exact = request.args.get("exact") == "1"
     page, size = library().parse_page(request.args.get("page"))
     found = library().search(query, page, size, exact=exact) if query.strip() else None
+    if found is not None and found.total and page > found.pages:
+        # "page=99" of two pages: the last page, not an empty one.
+        args = {**request.args, "page": found.pages}
+        return redirect(url_for("search.results", **args))
     tally = _tally(found) if found is not None and page == 1 else None
     if tally is not None:
         tally()  # and on every replay of this page
