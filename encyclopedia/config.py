@@ -56,6 +56,8 @@ class Settings:
     semantic: bool = True
     # The reading age the editor's preview measures articles against (NHS guidance: 11).
     reading_age: int = 11
+    # How long a review holds: after it, the article says it is due for review (NHS: 3).
+    review_years: int = 3
     # Where import-medlineplus, the benchmarks and the corpus tests read the real data.
     corpus_dir: Path = field(default_factory=lambda: CORPUS_DIR)
 
@@ -85,6 +87,7 @@ class Settings:
             https=env.get("ENCYCLOPEDIA_HTTPS", "").lower() in ("1", "true", "yes"),
             semantic=env.get("ENCYCLOPEDIA_SEMANTIC", "1").lower() not in ("0", "false", "no"),
             reading_age=_env_int("ENCYCLOPEDIA_READING_AGE", cls.reading_age),
+            review_years=_env_int("ENCYCLOPEDIA_REVIEW_YEARS", cls.review_years),
             corpus_dir=Path(env.get("ENCYCLOPEDIA_CORPUS_DIR") or CORPUS_DIR),
         )
         return settings.with_overrides(**overrides)

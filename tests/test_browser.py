@@ -52,10 +52,11 @@ def test_pages_fit_a_phone_screen(browser, base_url):
         context.close()
 
 
-def test_print_hides_navigation(page: Page, base_url):
+def test_print_hides_navigation_and_keeps_the_site_name(page: Page, base_url):
     page.goto(base_url + "/article/kyphoplasty")
     page.emulate_media(media="print")
-    expect(page.locator(".site-header")).to_be_hidden()
+    expect(page.locator(".site-header nav")).to_be_hidden()
+    expect(page.locator(".site-name")).to_be_visible()  # whose page this is, on paper
     expect(page.locator(".toc")).to_be_hidden()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
 
@@ -136,3 +137,20 @@ def test_a_patient_turns_the_pages_of_a_long_letter(page: Page, shipped_index):
         expect(page.locator(".az-list li", has_text="Bronchial asthma")).to_have_count(1)
         page.get_by_role("link", name="Previous: Brittle bones – Broken vertebra").click()
         expect(page).to_have_url(url + "/a-z/b?page=5")
+
+
+def test_an_article_prints_with_its_address_dates_and_disclaimer_and_no_navigation(
+    page: Page, base_url
+):
+    page.goto(base_url + "/article/kyphoplasty")
+    expect(page.get_by_role("button", name="Print this page")).to_be_visible()
+    expect(page.locator(".print-only")).to_be_hidden()
+    page.emulate_media(media="print")
+    expect(page.locator(".print-only")).to_be_visible()
+    expect(page.locator(".print-only")).to_contain_text("/article/kyphoplasty")
+    expect(page.locator(".review")).to_contain_text("Next review due")
+    expect(page.locator(".site-footer")).to_contain_text("does not replace advice")
+    expect(page.locator(".site-header nav")).to_be_hidden()
+    expect(page.locator(".search-form").first).to_be_hidden()
+    expect(page.get_by_role("button", name="Print this page")).to_be_hidden()
+    page.emulate_media(media="screen")

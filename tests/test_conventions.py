@@ -185,3 +185,45 @@ def test_addresses_people_type_lead_to_the_page(client):
     assert past.status_code == 302
     last = client.get(past.location)
     assert last.status_code == 200 and "page=99" not in past.location
+
+
+def _site(tmp_path: Path, content: Path, **config):
+    write_article(
+        content,
+        "old",
+        "title: Old advice\nreviewed: 2020-02-29\nreviewed_by: Dr A. Reviewer\nkind: condition",
+    )
+    write_article(content, "fresh", "title: Fresh advice\nreviewed: 2026-11-01")
+    rebuild(content, tmp_path / "index")
+    app = create_app({"content_dir": content, "index_dir": tmp_path / "index", **config})
+    return app.test_client()
+
+
+def test_articles_say_when_the_next_review_is_due_and_when_it_is_overdue(tmp_path, content):
+    from tests.test_web import visible
+
+    client = _site(tmp_path, content)
+    old = visible(client.get("/article/old").text)
+    assert "Last reviewed 29 February 2020 by Dr A. Reviewer." in old
+    assert "Next review due 28 February 2023." in old  # no 29 February in 2023
+    assert "This article is due for review." in old
+    fresh = visible(client.get("/article/fresh").text)
+    assert "Next review due 1 November 2029." in fresh and "due for review." not in fresh
+
+
+def test_the_review_interval_is_a_setting(tmp_path, content):
+    from tests.test_web import visible
+
+    client = _site(tmp_path, content, review_years=10)
+    old = visible(client.get("/article/old").text)
+    assert "Next review due 28 February 2030." in old and "due for review." not in old
+
+
+def test_an_article_can_be_cited_shared_and_printed_without_script(tmp_path, content):
+    client = _site(tmp_path, content)
+    html = client.get("/article/old").text
+    assert "Old advice. Health Encyclopedia. Last reviewed 29 February 2020." in html
+    assert "Available at: http://localhost/article/old" in html
+    assert 'readonly value="http://localhost/article/old"' in html
+    assert 'href="mailto:?subject=Old%20advice&amp;body=http%3A//localhost/article/old"' in html
+    assert "Printed from the Health Encyclopedia: http://localhost/article/old" in html

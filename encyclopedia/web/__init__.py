@@ -43,6 +43,20 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def next_review(reviewed: str | None) -> dt.date | None:
+    """The day an article's review runs out: its review date plus the review interval
+    (ENCYCLOPEDIA_REVIEW_YEARS). None for an article never reviewed or a bad date."""
+    try:
+        day = dt.date.fromisoformat(str(reviewed))
+    except ValueError:
+        return None
+    years = current_app.extensions["settings"].review_years
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
 def init_app(app: Flask) -> None:
     from flask_wtf.csrf import CSRFError
 
@@ -59,6 +73,9 @@ def init_app(app: Flask) -> None:
 
     app.add_template_filter(in_words)
     app.add_template_filter(conventions.medical_web_page)
+    app.add_template_filter(next_review)
+    app.add_template_global(dt.date.today, "today")
+    app.jinja_env.globals["review_years"] = app.extensions["settings"].review_years
     app.register_blueprint(pages.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(health.bp)
