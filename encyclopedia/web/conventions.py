@@ -216,7 +216,13 @@ def api_articles():
             since = dt.date.fromisoformat(since).isoformat()
         except ValueError:
             raise BadRequest("changed_since must be a day written YYYY-MM-DD") from None
-    page, _ = library().parse_page(request.args.get("page"))
+    # Not the search's paging (capped at 100 pages): a client walks the whole catalog.
+    try:
+        page = int(request.args.get("page") or 1)
+    except ValueError:
+        raise BadRequest("page must be a whole number") from None
+    if page < 1:
+        raise BadRequest("page must be 1 or more")
 
     def render() -> Response:
         entries = library().all_entries()  # by title
