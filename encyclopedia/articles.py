@@ -237,6 +237,20 @@ def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def load_yaml_file(text: str, path: str) -> tuple[Any, list[Problem]]:
+    """A whole YAML file a librarian writes (the thesaurus, the emergency words): its
+    data, or None and the problem with the line it is on. Safe loading only, and nothing
+    PyYAML raises gets past (it raises a bare ValueError for 2025-02-30)."""
+    try:
+        return yaml.safe_load(text), []
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        return None, [Problem(path, f"not valid YAML: {getattr(exc, 'problem', exc)}", line=line)]
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        return None, [Problem(path, f"cannot be read: {exc}", line=1)]
+
+
 def load_front_matter(front: str, path: str) -> dict[str, Any]:
     """The front matter's fields, or ArticleError saying where it cannot be read.
 

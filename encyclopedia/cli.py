@@ -30,6 +30,7 @@ from encyclopedia.search import (
     rebuild,
 )
 from encyclopedia.search.builds import current_build
+from encyclopedia.search.emergency import read_emergency_words
 from encyclopedia.search.thesaurus import read_thesaurus
 from encyclopedia.search.updating import update_article
 
@@ -188,6 +189,8 @@ def check(ctx: click.Context) -> None:
     folder = load_folder(settings.content_dir)
     _, thesaurus_problems = read_thesaurus(settings.thesaurus_path)
     folder.problems.extend(thesaurus_problems)
+    _, emergency_problems = read_emergency_words(settings.emergency_path)
+    folder.problems.extend(emergency_problems)
     for problem in folder.problems:
         click.echo(str(problem))
     health = Library(settings.index_dir).health(settings.content_dir)

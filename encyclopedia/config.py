@@ -71,6 +71,11 @@ class Settings:
         """Kept beside the articles, so librarians edit it with them."""
         return self.content_dir / "thesaurus.yaml"
 
+    @property
+    def emergency_path(self) -> Path:
+        """The searches that describe an emergency, beside the thesaurus."""
+        return self.content_dir / "emergency.yaml"
+
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
         env = os.environ

@@ -9,6 +9,7 @@ that own it: ``results`` (searching), ``pages`` (articles and the A–Z), ``heal
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -24,6 +25,7 @@ from encyclopedia.search import results as searching
 from encyclopedia.search import semantic
 from encyclopedia.search.builds import CURRENT, published, writer_running
 from encyclopedia.search.documents import CatalogEntry, StoredPage, stored_page
+from encyclopedia.search.emergency import EmergencyFile
 from encyclopedia.search.errors import BadRequest, IndexUnavailable
 from encyclopedia.search.health import Health
 from encyclopedia.search.pages import (
@@ -64,12 +66,14 @@ class Library:
         semantic: bool | None = None,
         lay_words: bool = True,
         keep_results: bool = True,
+        emergency: Path | None = None,
     ):
         self.index_dir = Path(index_dir)
         # One embedder per process, or None and why (lexical only, said once in the log).
         self.embedder, self.semantic_status = _load_embedder(semantic)
         # The shipped lay words with the librarians' file on top (thesaurus.py).
         self.thesaurus = ThesaurusFile(Path(thesaurus) if thesaurus else None, shipped=lay_words)
+        self.emergency = EmergencyFile(Path(emergency) if emergency else None)
         self.max_query_length = max_query_length
         self.page_size = page_size
         self.max_page_size = max_page_size
@@ -94,6 +98,7 @@ class Library:
         return cls(
             settings.index_dir,
             thesaurus=settings.thesaurus_path,
+            emergency=settings.emergency_path,
             max_query_length=settings.max_query_length,
             page_size=settings.page_size,
             max_page_size=settings.max_page_size,
@@ -152,7 +157,10 @@ class Library:
     def search_version(self) -> str:
         """What search results depend on: the published index and the thesaurus (which
         changes without a reindex). A cache of results pages is keyed on it."""
-        return f"{self.snapshot().version}/{self.thesaurus.get().version}"
+        return (
+            f"{self.snapshot().version}/{self.thesaurus.get().version}"
+            f"/{self.emergency.get().version}"
+        )
 
     @property
     def built(self) -> dt.datetime | None:
@@ -198,12 +206,15 @@ class Library:
         snapshot = self.snapshot()
         thesaurus = self.thesaurus.get()
         key = (snapshot.version, thesaurus.version, cleaned, page, size, exact)
-        return self.kept_results.get_or_load(
+        found = self.kept_results.get_or_load(
             key,
             lambda: searching.search(
                 snapshot, self.embedder, thesaurus, cleaned, page, size, exact
             ),
         )
+        if self.emergency.get().match(cleaned):
+            return dataclasses.replace(found, emergency=True)
+        return found
 
     def preview_search(
         self, text: str, *, named: str | None = None, leads_to: str | None = None, size: int = 5

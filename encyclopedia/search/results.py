@@ -57,6 +57,8 @@ class Results:
     did_you_mean: str | None = None
     # No hit matches well: the page says so plainly and the librarians see the search.
     weak: bool = False
+    # The words describe an emergency (content/emergency.yaml): the number comes first.
+    emergency: bool = False
 
     def memory(self) -> int:
         """Roughly what keeping these results costs, in bytes (within a fifth, measured
@@ -92,6 +94,7 @@ class Results:
             "corrected_query": self.searched,
             "did_you_mean": self.did_you_mean,
             "weak": self.weak,
+            "emergency": self.emergency,
             "results": [hit.to_dict() for hit in self.hits],
         }
 

@@ -23,9 +23,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import yaml
-
-from encyclopedia.articles import Problem
+from encyclopedia.articles import Problem, load_yaml_file
 from encyclopedia.normalize import fold
 from encyclopedia.search.words import word_key
 
@@ -73,20 +71,10 @@ def parse_thesaurus(text: str, path: str) -> tuple[Thesaurus, list[Problem]]:
                 return number
         return None
 
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        return Thesaurus(), [
-            Problem(
-                path,
-                f"not valid YAML: {getattr(exc, 'problem', exc)}",
-                line=mark.line + 1 if mark else None,
-            )
-        ]
-    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
-        # PyYAML builds dates itself and raises a bare ValueError for 2025-02-30.
-        return Thesaurus(), [Problem(path, f"cannot be read: {exc}", line=1)]
+    data, unreadable = load_yaml_file(text, path)
+    if unreadable:
+        return Thesaurus(), unreadable
+    data = data or {}
     if not isinstance(data, dict):
         return Thesaurus(), [
             Problem(path, "the thesaurus must have 'same:' and 'leads_to:' parts", line=1)

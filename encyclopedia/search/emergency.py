@@ -1,0 +1,105 @@
+"""Searches that describe an emergency, from the librarians' ``content/emergency.yaml``.
+
+Someone who types "crushing chest pain" or "i want to kill myself" needs the emergency
+number before any article. The results page puts a callout above the results when the
+search contains one of these phrases. The list is the librarians' (a file beside the
+thesaurus, checked by ``encyclopedia check``), re-read when it changes, no reindex.
+
+Matching is by whole words, folded as names are (case, accents, plurals, British and
+American spelling), so "Chest pains" matches "chest pain" but "chestnut" does not.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from encyclopedia.articles import Problem, load_yaml_file
+from encyclopedia.normalize import fold
+from encyclopedia.search.words import word_key
+
+MAX_PHRASES = 2000
+MAX_PHRASE_LENGTH = 100
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(word_key(w) for w in fold(text.replace("'", "")).split())
+
+
+@dataclass(frozen=True)
+class EmergencyWords:
+    phrases: tuple[tuple[str, ...], ...] = ()
+    version: tuple[int, int] | None = None
+
+    def match(self, query: str) -> bool:
+        """Whether ``query`` contains one of the phrases, word for word."""
+        words = _words(query)
+        for phrase in self.phrases:
+            size = len(phrase)
+            if any(words[i : i + size] == phrase for i in range(len(words) - size + 1)):
+                return True
+        return False
+
+
+def read_emergency_words(path: Path) -> tuple[EmergencyWords, list[Problem]]:
+    """The file's phrases and anything wrong with it. A missing file is an empty list."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return EmergencyWords(), []
+    except (OSError, UnicodeDecodeError) as exc:
+        return EmergencyWords(), [Problem(str(path), f"the file cannot be read: {exc}")]
+    data, unreadable = load_yaml_file(text, str(path))
+    if unreadable:
+        return EmergencyWords(), unreadable
+    phrases = (data or {}).get("phrases", []) if isinstance(data or {}, dict) else None
+    if not isinstance(phrases, list):
+        return EmergencyWords(), [
+            Problem(str(path), "write the phrases as a list under 'phrases:'", field="phrases")
+        ]
+    problems: list[Problem] = []
+    kept: list[tuple[str, ...]] = []
+    for number, phrase in enumerate(phrases[:MAX_PHRASES], start=1):
+        if not isinstance(phrase, str) or not _words(phrase):
+            problems.append(
+                Problem(str(path), f"phrase {number} is not words: {phrase!r}", field="phrases")
+            )
+        elif len(phrase) > MAX_PHRASE_LENGTH:
+            problems.append(
+                Problem(
+                    str(path),
+                    f"phrase {number} is longer than {MAX_PHRASE_LENGTH} characters",
+                    field="phrases",
+                )
+            )
+        else:
+            kept.append(_words(phrase))
+    if len(phrases) > MAX_PHRASES:
+        problems.append(Problem(str(path), f"more than {MAX_PHRASES} phrases", field="phrases"))
+    return EmergencyWords(tuple(dict.fromkeys(kept))), problems
+
+
+class EmergencyFile:
+    """The list as last read; re-read when the file changes (one stat per search). A list
+    with errors keeps the last good one in force, as the thesaurus does."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self._seen: tuple[int, int] | None = None
+        self.current = EmergencyWords()
+
+    def get(self) -> EmergencyWords:
+        if self.path is None:
+            return self.current
+        try:
+            st = os.stat(self.path)
+            seen: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
+        except FileNotFoundError:
+            seen = None
+        if seen != self._seen:
+            self._seen = seen
+            words, problems = read_emergency_words(self.path)
+            if not any(p.severity == "error" for p in problems):
+                self.current = EmergencyWords(words.phrases, seen)
+        return self.current
