@@ -154,3 +154,12 @@ def test_an_article_prints_with_its_address_dates_and_disclaimer_and_no_navigati
     expect(page.locator(".search-form").first).to_be_hidden()
     expect(page.get_by_role("button", name="Print this page")).to_be_hidden()
     page.emulate_media(media="screen")
+
+
+def test_a_patient_says_a_page_did_not_help(page: Page, base_url):
+    page.goto(base_url + "/article/asthma")
+    form = page.get_by_role("group", name="Was this page helpful?")
+    form.get_by_role("button", name="No").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you")
+    page.get_by_role("link", name="Back to the article").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Asthma")

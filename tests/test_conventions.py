@@ -231,3 +231,31 @@ def test_an_article_can_be_cited_shared_and_printed_without_script(tmp_path, con
     assert 'readonly value="http://localhost/article/old"' in html
     assert 'href="mailto:?subject=Old%20advice&amp;body=http%3A//localhost/article/old"' in html
     assert "Printed from the Health Encyclopedia: http://localhost/article/old" in html
+
+
+def test_was_this_page_helpful_counts_answers_without_script_or_cookies(tmp_path, content):
+    client = _site(tmp_path, content)
+    client.get("/article/old")
+    assert 'action="/article/old/helpful"' in client.get("/article/old").text
+    for answer in ("no", "no", "yes"):
+        response = client.post("/article/old/helpful", data={"answer": answer})
+        assert response.status_code == 200 and "Thank you" in response.text
+        assert "Set-Cookie" not in response.headers
+        assert response.headers["Cache-Control"] == "no-store"
+    app = client.application
+    answers = app.extensions["workspace"].feedback.counts()["old"]
+    assert (answers.yes, answers.no) == (1, 2)
+    # Another site's form, a wrong answer, an article that is not there: refused.
+    other = client.post(
+        "/article/old/helpful", data={"answer": "no"}, headers={"Origin": "https://evil.example"}
+    )
+    assert other.status_code == 403
+    assert client.post("/article/old/helpful", data={"answer": "maybe"}).status_code == 400
+    assert client.post("/article/none/helpful", data={"answer": "no"}).status_code == 404
+    assert app.extensions["workspace"].feedback.counts()["old"].no == 2
+    # Ten answers an hour from one address (the refused ones count too), then a 429.
+    statuses = [
+        client.post("/article/fresh/helpful", data={"answer": "yes"}).status_code for _ in range(12)
+    ]
+    first = statuses.index(429)
+    assert statuses[0] == 200 and set(statuses[first:]) == {429}

@@ -424,7 +424,8 @@ def test_a_database_from_before_the_trash_kept_links_is_brought_up_to_date(tmp_p
     db = Database(path)
     [row] = db.read("SELECT slug, linked_from FROM trash")
     assert (row["slug"], row["linked_from"]) == ("a", "")
-    assert db.read("PRAGMA user_version")[0][0] == 2
+    assert db.read("PRAGMA user_version")[0][0] == 3
+    assert db.read("SELECT COUNT(*) FROM helpful")[0][0] == 0  # schema 3's table, added
 
 
 def test_a_diff_marks_the_words_that_changed_inside_a_changed_line():

@@ -18,6 +18,7 @@ from encyclopedia.librarian.editor import (
     Saved,
 )
 from encyclopedia.librarian.failed_searches import FailedSearches
+from encyclopedia.librarian.feedback import Feedback
 
 __all__ = [
     "AccountError",
@@ -41,6 +42,7 @@ class Workspace:
     audit: AuditLog
     editor: Editor
     failed_searches: FailedSearches
+    feedback: Feedback
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Workspace:
@@ -53,4 +55,4 @@ class Workspace:
             audit,
             lock_path=settings.instance_dir / "edit.lock",
         )
-        return cls(db, Accounts(db), audit, editor, FailedSearches(db))
+        return cls(db, Accounts(db), audit, editor, FailedSearches(db), Feedback(db))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from encyclopedia.files import private_file, private_folder
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS librarians (
@@ -61,6 +61,12 @@ CREATE TABLE IF NOT EXISTS audit (
     action TEXT NOT NULL,
     slug TEXT,
     detail TEXT NOT NULL DEFAULT ''
+);
+-- "Was this page helpful?": two counts per article, nothing about who answered.
+CREATE TABLE IF NOT EXISTS helpful (
+    slug TEXT PRIMARY KEY,
+    yes INTEGER NOT NULL DEFAULT 0,
+    no INTEGER NOT NULL DEFAULT 0
 );
 -- Query text and counts only: no time of day, no address, nothing about who searched.
 CREATE TABLE IF NOT EXISTS failed_searches (

@@ -97,11 +97,16 @@ def init_app(app: Flask) -> None:
     app.extensions["login_limiter"] = limiter
 
     @limiter.request_filter
-    def not_signing_in() -> bool:
-        # Only sign-in is limited. Said first, so every other request (a search, an
-        # article) skips the limiter's per-request lookup of limits for its endpoint.
-        return request.endpoint != "auth.login"
+    def not_limited() -> bool:
+        # Only sign-in and the helpful-page answers are limited. Said first, so every
+        # other request (a search, an article) skips the limiter's lookup of limits.
+        return request.endpoint not in ("auth.login", "pages.helpful")
 
+    # Answers to "Was this page helpful?": enough for a family sharing an address,
+    # too few to move the counts by hand.
+    app.view_functions["pages.helpful"] = csrf.exempt(
+        limiter.limit("10 per hour", methods=["POST"])(app.view_functions["pages.helpful"])
+    )
     app.view_functions["auth.login"] = limiter.limit(
         lambda: settings.login_limit,
         methods=["POST"],

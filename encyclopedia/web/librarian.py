@@ -108,6 +108,7 @@ def dashboard():
         total=len(everything),
         overdue=sum(1 for r in everything if r.overdue),
         failed=workspace().failed_searches.top(5),
+        unhelpful=workspace().feedback.least_helpful(5),
         recent=workspace().audit.recent(8),
         status=reindex_status(current_app.extensions["settings"].index_dir),
     )

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from encyclopedia.articles import SLUG_PATTERN
 from encyclopedia.search import LETTERS
 from encyclopedia.web import library
 from encyclopedia.web.caching import index_page
+from encyclopedia.web.security import no_store
 
 bp = Blueprint("pages", __name__)
 
@@ -44,6 +56,30 @@ def article(slug: str):
         return render_template("article.html", article=page)
 
     return index_page(render)
+
+
+@bp.post("/article/<slug>/helpful")
+def helpful(slug: str):
+    """A patient's yes or no. No session and no CSRF token (either would make every
+    article page personal and uncacheable): a cross-site form is refused by its Origin
+    or Sec-Fetch-Site instead, and answers are rate-limited per address (auth.py)."""
+    origin = request.headers.get("Origin")
+    fetched = request.headers.get("Sec-Fetch-Site")
+    if (origin and urlsplit(origin).netloc != request.host) or fetched in (
+        "cross-site",
+        "same-site",
+    ):
+        abort(403, description="Answers are taken from this site's own pages only.")
+    answer = request.form.get("answer")
+    if answer not in ("yes", "no"):
+        abort(400, description="Answer yes or no.")
+    if not SLUG_PATTERN.match(slug) or library().article(slug) is None:
+        abort(404, description="There is no article at this address.")
+    current_app.extensions["workspace"].feedback.record(slug, answer == "yes")
+    response = make_response(
+        render_template("helpful_thanks.html", slug=slug, helpful=answer == "yes"), 200
+    )
+    return no_store(response)
 
 
 @bp.get("/a-z")
