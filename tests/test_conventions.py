@@ -259,3 +259,13 @@ def test_was_this_page_helpful_counts_answers_without_script_or_cookies(tmp_path
     ]
     first = statuses.index(429)
     assert statuses[0] == 200 and set(statuses[first:]) == {429}
+
+
+def test_an_answer_that_cannot_be_counted_is_a_clear_503(tmp_path, content):
+    client = _site(tmp_path, content)
+    db = client.application.extensions["workspace"].db
+    with db.write() as connection:
+        connection.execute("DROP TABLE helpful")  # the database broken under the app
+    response = client.post("/article/old/helpful", data={"answer": "yes"})
+    assert response.status_code == 503 and "could not be counted" in response.text
+    assert "Traceback" not in response.text

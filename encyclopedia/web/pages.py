@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from urllib.parse import urlsplit
 
 from flask import (
@@ -21,6 +23,7 @@ from encyclopedia.web import library
 from encyclopedia.web.caching import index_page
 from encyclopedia.web.security import no_store
 
+log = logging.getLogger(__name__)
 bp = Blueprint("pages", __name__)
 
 
@@ -75,7 +78,11 @@ def helpful(slug: str):
         abort(400, description="Answer yes or no.")
     if not SLUG_PATTERN.match(slug) or library().article(slug) is None:
         abort(404, description="There is no article at this address.")
-    current_app.extensions["workspace"].feedback.record(slug, answer == "yes")
+    try:
+        current_app.extensions["workspace"].feedback.record(slug, answer == "yes")
+    except sqlite3.Error as exc:  # a full disk, a locked file: the patient is told, not a 500
+        log.warning("could not count a helpful-page answer: %s", exc)
+        abort(503, description="Your answer could not be counted just now. Please try later.")
     response = make_response(
         render_template("helpful_thanks.html", slug=slug, helpful=answer == "yes"), 200
     )
