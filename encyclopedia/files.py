@@ -8,9 +8,9 @@ import fcntl
 import os
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, Generic, TypeVar
 
 
 def fsync_dir(path: Path) -> None:
@@ -126,3 +126,45 @@ def is_held(path: Path) -> bool:
             return True
         fcntl.flock(handle, fcntl.LOCK_UN)
         return False
+
+
+T = TypeVar("T")
+Stamp = tuple[int, int] | None  # a file's (mtime_ns, size), None when it is missing
+
+
+class WatchedFile(Generic[T]):
+    """A file librarians edit by hand (the thesaurus, the emergency words), as last read:
+    read again when its modification time or size changes (one ``stat`` per call), and
+    a read with errors keeps the last good value in force, so a typo never changes what
+    patients get. ``read`` returns the value and its problems (each with a
+    ``severity``); ``use`` makes what is served from a good read and the file's stamp."""
+
+    def __init__(
+        self,
+        path: Path | None,
+        read: Callable[[Path], tuple[T, list[Any]]],
+        initial: T,
+        use: Callable[[T, Stamp], T] = lambda value, _stamp: value,
+    ):
+        self.path = path
+        self._read = read
+        self._use = use
+        self._seen: Stamp = None
+        self.current = initial
+        self.problems: list[Any] = []
+
+    def get(self) -> T:
+        if self.path is None:
+            return self.current
+        try:
+            st = os.stat(self.path)
+            seen: Stamp = (st.st_mtime_ns, st.st_size)
+        except FileNotFoundError:
+            seen = None
+        if seen != self._seen:
+            self._seen = seen
+            value, problems = self._read(self.path)
+            self.problems = problems
+            if not any(p.severity == "error" for p in problems):
+                self.current = self._use(value, seen)
+        return self.current

@@ -11,11 +11,11 @@ American spelling), so "Chest pains" matches "chest pain" but "chestnut" does no
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from encyclopedia.articles import Problem, load_yaml_file
+from encyclopedia.files import WatchedFile
 from encyclopedia.normalize import fold
 from encyclopedia.search.words import word_key
 
@@ -80,26 +80,14 @@ def read_emergency_words(path: Path) -> tuple[EmergencyWords, list[Problem]]:
     return EmergencyWords(tuple(dict.fromkeys(kept))), problems
 
 
-class EmergencyFile:
-    """The list as last read; re-read when the file changes (one stat per search). A list
-    with errors keeps the last good one in force, as the thesaurus does."""
+class EmergencyFile(WatchedFile[EmergencyWords]):
+    """The list as last read (see WatchedFile): re-read when it changes, the last good
+    list kept in force when a change has errors, as the thesaurus is."""
 
     def __init__(self, path: Path | None):
-        self.path = path
-        self._seen: tuple[int, int] | None = None
-        self.current = EmergencyWords()
-
-    def get(self) -> EmergencyWords:
-        if self.path is None:
-            return self.current
-        try:
-            st = os.stat(self.path)
-            seen: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
-        except FileNotFoundError:
-            seen = None
-        if seen != self._seen:
-            self._seen = seen
-            words, problems = read_emergency_words(self.path)
-            if not any(p.severity == "error" for p in problems):
-                self.current = EmergencyWords(words.phrases, seen)
-        return self.current
+        super().__init__(
+            path,
+            read_emergency_words,
+            EmergencyWords(),
+            lambda words, stamp: EmergencyWords(words.phrases, stamp),
+        )

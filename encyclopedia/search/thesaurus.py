@@ -24,6 +24,7 @@ from functools import cache
 from pathlib import Path
 
 from encyclopedia.articles import Problem, load_yaml_file
+from encyclopedia.files import WatchedFile
 from encyclopedia.normalize import fold
 from encyclopedia.search.words import word_key
 
@@ -202,7 +203,7 @@ def on_top(base: Thesaurus, own: Thesaurus) -> Thesaurus:
     return Thesaurus({k: v for k, v in entries.items() if v}, own.version)
 
 
-class ThesaurusFile:
+class ThesaurusFile(WatchedFile[Thesaurus]):
     """The thesaurus as last read; re-read when the file changes (one stat per search).
 
     A thesaurus with errors is not used: the last good one stays in force, so a
@@ -211,24 +212,10 @@ class ThesaurusFile:
     """
 
     def __init__(self, path: Path | None, *, shipped: bool = True):
-        self.path = path
         self.base = lay_words() if shipped else Thesaurus()
-        self._seen: tuple[int, int] | None = None
-        self.current = on_top(self.base, Thesaurus())
-        self.problems: list[Problem] = []
-
-    def get(self) -> Thesaurus:
-        if self.path is None:
-            return self.current
-        try:
-            st = os.stat(self.path)
-            seen = (st.st_mtime_ns, st.st_size)
-        except FileNotFoundError:
-            seen = None
-        if seen != self._seen:
-            self._seen = seen
-            thesaurus, problems = read_thesaurus(self.path)
-            self.problems = problems
-            if not any(p.severity == "error" for p in problems):
-                self.current = on_top(self.base, thesaurus)
-        return self.current
+        super().__init__(
+            path,
+            read_thesaurus,
+            on_top(self.base, Thesaurus()),
+            lambda thesaurus, _stamp: on_top(self.base, thesaurus),
+        )

@@ -27,10 +27,6 @@ API_PAGE_SIZE = 50
 ORDERS = ("title", "last_reviewed", "next_review")
 
 
-def _day(entry: CatalogEntry) -> str | None:
-    return entry.reviewed
-
-
 def _built_day() -> str:
     built = library().built
     return (built or dt.datetime.now(dt.UTC)).date().isoformat()
@@ -63,7 +59,7 @@ def _site_urls() -> list[tuple[str, str]]:
             urls.append((url_for("pages.site_map", letter=letter.lower(), _external=True), built))
     for entry in library().all_entries():
         urls.append(
-            (url_for("pages.article", slug=entry.slug, _external=True), _day(entry) or built)
+            (url_for("pages.article", slug=entry.slug, _external=True), entry.reviewed or built)
         )
     return urls
 
