@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import yaml
 
+from encyclopedia import care
 from encyclopedia.fields import FIELDS, NAMES
 from encyclopedia.normalize import fold, slugify
 
@@ -319,6 +320,8 @@ def _split_body(body: str, first_line: int, path: str) -> tuple[str, list[Sectio
             sections[-1][1].append(line)
         else:
             intro.append(line)
+    for mistake in care.split(body, lambda line: bool(_HEADING.match(line)))[1]:
+        problems.append(Problem(path, mistake.message, line=first_line + mistake.offset))
     summary = "\n".join(intro).strip()
     built: list[Section] = []
     anchors: set[str] = set()

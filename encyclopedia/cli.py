@@ -102,9 +102,10 @@ def reindex(
     settings = _settings(ctx)
     if if_missing and current_build(settings.index_dir) is not None:
         try:
-            Library(settings.index_dir).snapshot()
-            click.echo(f"An index is already published in {settings.index_dir}.")
-            return
+            if Library(settings.index_dir).snapshot().current_format:
+                click.echo(f"An index is already published in {settings.index_dir}.")
+                return
+            click.echo("The published index was built by an older version; rebuilding.", err=True)
         except IndexUnavailable as exc:
             click.echo(f"The published index cannot be opened ({exc}); rebuilding.", err=True)
     bar_holder: dict[str, object] = {}

@@ -8,6 +8,7 @@ allow-list sanitiser) before it reaches a page.
 
 from __future__ import annotations
 
+import html
 import re
 import threading
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 import markdown
 import nh3
 
+from encyclopedia import care
 from encyclopedia.articles import Article, Section
 
 _ALLOWED_TAGS = {
@@ -74,16 +76,34 @@ def _converter() -> markdown.Markdown:
     return converter.reset()
 
 
-def render_markdown(text: str) -> str:
-    """Markdown to sanitised HTML; links may only be http(s), mailto or relative."""
-    html = _converter().convert(text)
+def _clean_markdown(text: str) -> str:
     return nh3.clean(
-        html,
+        _converter().convert(text),
         tags=_ALLOWED_TAGS,
         attributes=_ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
+
+
+def _callout(segment: care.Segment) -> str:
+    """A care callout. The wrapper is ours, built around already-sanitised HTML, so the
+    sanitiser never has to allow a class or a role that an article could then misuse."""
+    assert segment.level is not None
+    level = segment.level
+    return (
+        f'<div class="care care-{level.name}" role="note">'
+        f'<p class="care-label">{html.escape(level.label)}</p>'
+        f'<p class="care-title"><strong>{html.escape(segment.title)}</strong></p>'
+        f"{_clean_markdown(segment.markdown)}</div>"
+    )
+
+
+def render_markdown(text: str) -> str:
+    """Markdown to sanitised HTML, with care callouts; links may only be http(s), mailto
+    or relative."""
+    segments, _ = care.split(text)
+    return "\n".join(_callout(s) if s.level else _clean_markdown(s.markdown) for s in segments)
 
 
 _BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|td|th|dt|dd|blockquote|pre)>", re.IGNORECASE)

@@ -10,6 +10,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from encyclopedia.cli import cli
+from encyclopedia.search.builds import current_build
 from tests.conftest import write_article
 
 
@@ -91,6 +92,22 @@ def test_reindex_if_missing_keeps_an_existing_index(tmp_path: Path, content: Pat
     result = run(*args, "reindex", "--if-missing")
     assert "already published" in result.output
     assert (tmp_path / "ix" / "CURRENT").read_text() == before
+
+
+def test_reindex_if_missing_replaces_a_build_of_an_older_format(tmp_path: Path, content: Path):
+    """A build whose stored HTML an older version rendered is rebuilt by `make run`."""
+    write_article(content, "asthma", "title: Asthma")
+    args = ["--content-dir", str(content), "--index-dir", str(tmp_path / "ix")]
+    run(*args, "reindex")
+    build = current_build(tmp_path / "ix")
+    meta = json.loads((build / "catalog.json").read_text())
+    meta["schema"] = 1
+    (build / "catalog.json").write_text(json.dumps(meta))
+    result = run(*args, "reindex", "--if-missing")
+    assert "older version; rebuilding" in result.output
+    rebuilt = current_build(tmp_path / "ix")
+    assert rebuilt != build
+    assert json.loads((rebuilt / "catalog.json").read_text())["schema"] > 1
 
 
 def test_runs_as_python_dash_m(shipped_index):

@@ -20,6 +20,7 @@ from encyclopedia.search import semantic
 from encyclopedia.search.builds import CATALOG
 from encyclopedia.search.documents import CatalogEntry
 from encyclopedia.search.engine.reading import IndexUnavailable, OpenIndex
+from encyclopedia.search.engine.schema import SCHEMA_VERSION
 from encyclopedia.search.pages import SiteMapEntry, site_map_of
 from encyclopedia.search.spelling import Corrector
 from encyclopedia.search.suggestions import SuggestionIndex
@@ -41,6 +42,9 @@ class Snapshot:
             raise IndexUnavailable(f"the index in {path} cannot be opened: {exc}") from exc
         self.index = OpenIndex(path, probe)
         self.built: str = meta.get("built", "")
+        # False for a build an older version wrote: it serves, but its stored HTML may
+        # lack what the renderer now produces, so `reindex --if-missing` replaces it.
+        self.current_format = meta.get("schema") == SCHEMA_VERSION
         self.catalog: dict[str, CatalogEntry] = {
             entry["slug"]: CatalogEntry.from_dict(entry) for entry in meta["articles"]
         }

@@ -25,7 +25,9 @@ from whoosh.support.charset import accent_map
 from encyclopedia.search.spelling import american
 from encyclopedia.search.words import STOP_WORDS
 
-SCHEMA_VERSION = 4
+# The format of a build: the fields, and the HTML stored in them (5: care callouts,
+# figures). `reindex --if-missing` rebuilds a build of another format.
+SCHEMA_VERSION = 5
 # BM25F, except that the name keys are not length-normalised: an article with many
 # other names must get the same boost for an exact name as one with a single name.
 WEIGHTING = BM25F(name_keys_B=0.0)
