@@ -10,6 +10,7 @@ from encyclopedia.config import PROJECT_ROOT, Settings
 from encyclopedia.files import private_secret
 from encyclopedia.librarian import Workspace
 from encyclopedia.search import Library
+from encyclopedia.site_pages import SitePageFile
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -34,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["settings"] = settings
     app.extensions["library"] = Library.from_settings(settings)
     app.extensions["workspace"] = Workspace.from_settings(settings)
+    app.extensions["about_page"] = SitePageFile(settings.about_path)
 
     from encyclopedia.web import init_app
 

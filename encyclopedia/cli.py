@@ -30,9 +30,8 @@ from encyclopedia.search import (
     rebuild,
 )
 from encyclopedia.search.builds import current_build
-from encyclopedia.search.emergency import read_emergency_words
-from encyclopedia.search.thesaurus import read_thesaurus
 from encyclopedia.search.updating import update_article
+from encyclopedia.site_files import check_folder
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -188,10 +187,7 @@ def check(ctx: click.Context) -> None:
     """List every problem in the content folder, and whether the index matches it."""
     settings = _settings(ctx)
     folder = load_folder(settings.content_dir)
-    _, thesaurus_problems = read_thesaurus(settings.thesaurus_path)
-    folder.problems.extend(thesaurus_problems)
-    _, emergency_problems = read_emergency_words(settings.emergency_path)
-    folder.problems.extend(emergency_problems)
+    folder.problems.extend(check_folder(settings.content_dir))  # thesaurus, About page, ...
     for problem in folder.problems:
         click.echo(str(problem))
     health = Library(settings.index_dir).health(settings.content_dir)

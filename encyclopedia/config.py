@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from encyclopedia.site_files import path_of
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The real consumer-health data (see its SOURCES.md) sits beside the clone, as in CI.
 CORPUS_DIR = PROJECT_ROOT.parent / "shared" / "corpus"
@@ -69,12 +71,16 @@ class Settings:
     @property
     def thesaurus_path(self) -> Path:
         """Kept beside the articles, so librarians edit it with them."""
-        return self.content_dir / "thesaurus.yaml"
+        return path_of(self.content_dir, "thesaurus.yaml")
 
     @property
     def emergency_path(self) -> Path:
         """The searches that describe an emergency, beside the thesaurus."""
-        return self.content_dir / "emergency.yaml"
+        return path_of(self.content_dir, "emergency.yaml")
+
+    @property
+    def about_path(self) -> Path:
+        return path_of(self.content_dir, "about.md")
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:

@@ -37,11 +37,12 @@ from encyclopedia.librarian.records import OUTSIDE, Records
 from encyclopedia.normalize import fold, sort_key
 from encyclopedia.search.builds import PublishRefused
 from encyclopedia.search.updating import update_after_save
+from encyclopedia.site_files import SITE_FILES, path_of
 
 log = logging.getLogger(__name__)
 
 OVERDUE_AFTER = dt.timedelta(days=2 * 365)
-THESAURUS = "thesaurus.yaml"  # its key in the history: a file name, never an article slug
+THESAURUS = "thesaurus.yaml"  # its key in SITE_FILES, which the failed-searches tools name
 FORM_FIELDS = ("slug", *NAMES, "body")  # where a problem is shown in the form
 
 
@@ -155,10 +156,10 @@ class Editor:
     # Reading ----------------------------------------------------------------------
 
     def path(self, slug: str) -> Path:
-        """An article's file, or the thesaurus's (THESAURUS, which is never a slug): the
-        thesaurus is versioned in the same history as the articles."""
-        if slug == THESAURUS:
-            return self.content_dir / THESAURUS
+        """An article's file, or a site file's (its key, which is never a slug): site
+        files are versioned in the same history as the articles."""
+        if slug in SITE_FILES:
+            return path_of(self.content_dir, slug)
         if not SLUG_PATTERN.match(slug):
             raise NotFound(slug)
         return self.content_dir / f"{slug}.md"
@@ -522,11 +523,12 @@ class Editor:
         revision = self.revision(slug, revision_id)
         if revision.text is None:
             raise NotFound(f"version {revision.number} of {slug} is a deletion")
-        if slug == THESAURUS:
-            from encyclopedia.librarian.thesaurus_edit import save_thesaurus
+        if slug in SITE_FILES:
+            from encyclopedia.librarian.site_file_edit import save_site_file
 
-            return save_thesaurus(
+            return save_site_file(
                 self,
+                slug,
                 revision.text,
                 who,
                 base_digest=base_digest,

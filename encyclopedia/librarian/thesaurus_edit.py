@@ -1,6 +1,6 @@
-"""Changing ``content/thesaurus.yaml``: one entry from the failed-searches list, or the
-whole text from the librarians' thesaurus page, each a version in the same history as
-the articles (so it can be compared and restored: search quality rests on it).
+"""Adding one entry to ``content/thesaurus.yaml`` from the failed-searches list, as a
+version in the same history as the articles (the whole text is edited as any site file
+is, by :mod:`encyclopedia.librarian.site_file_edit`).
 
 The file is the librarians' own, with comments; re-dumping it through YAML would lose
 them. An entry is appended as one line under ``leads_to:``. Every change is checked
@@ -14,19 +14,10 @@ import re
 
 import yaml
 
-from encyclopedia.articles import digest_of
-from encyclopedia.files import write_atomically
-from encyclopedia.librarian import records
-from encyclopedia.librarian.audit import AuditLog
-from encyclopedia.librarian.editor import (
-    THESAURUS,
-    EditConflict,
-    Editor,
-    EditRefused,
-    Saved,
-    Validation,
-)
+from encyclopedia.librarian.editor import THESAURUS, Editor, Saved
+from encyclopedia.librarian.site_file_edit import current_text, write_version
 from encyclopedia.search.thesaurus import parse_thesaurus, phrase_key
+from encyclopedia.site_files import SITE_FILES
 
 _TOP_LEVEL = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*:", re.MULTILINE)
 
@@ -79,67 +70,12 @@ def with_leads_to(text: str, term: str, target: str, shown: str = THESAURUS) -> 
     return new_text
 
 
-def current_thesaurus(editor: Editor) -> tuple[str, str]:
-    """The file's text and the digest a change must name as its base ("" and "" when
-    there is none). Bytes that are not UTF-8 are shown replaced, so the page still opens
-    and a save mends the file."""
-    path = editor.path(THESAURUS)
-    if not path.exists():
-        return "", ""
-    data = path.read_bytes()
-    return data.decode("utf-8", errors="replace"), digest_of(data)
-
-
-def _write(editor: Editor, current: str, digest: str, text: str, who: str, note: str, action: str):
-    """Under the editor's lock: keep a hand edit as its own version, record this one,
-    write the file."""
-    with editor.db.write() as db:
-        if digest:
-            records.keep_outside_version(db, THESAURUS, current, digest)
-        records.add_version(db, THESAURUS, text, who, note, action)
-        AuditLog.add(db, who, f"thesaurus {action}", None, note)
-        write_atomically(editor.path(THESAURUS), text)
-
-
-def save_thesaurus(
-    editor: Editor,
-    text: str,
-    who: str,
-    *,
-    base_digest: str,
-    note: str = "",
-    action: str = "edited",
-) -> Saved:
-    """Replace the whole thesaurus. Refused (EditRefused, nothing written) when it has
-    errors, and (EditConflict) when it changed since ``base_digest`` was read."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    with editor.lock():
-        current, digest = current_thesaurus(editor)
-        if digest != base_digest:
-            raise EditConflict(
-                "Someone else changed the thesaurus after you opened it. Their version is "
-                "below; make your change again on top of it.",
-                current,
-                digest,
-            )
-        _, problems = parse_thesaurus(text, THESAURUS)
-        errors = [p for p in problems if p.severity == "error"]
-        if errors:
-            validation = Validation()
-            for problem in errors:
-                where = f"line {problem.line}: " if problem.line else ""
-                validation.error("body", where + problem.message)
-            raise EditRefused(validation)
-        if text == current:
-            return Saved(THESAURUS, False, "Nothing changed, so nothing was saved.")
-        _write(editor, current, digest, text, who, note.strip()[:500], action)
-    return Saved(THESAURUS, True, "Saved. Searches use it from now on (no reindex needed).")
-
-
 def add_thesaurus_entry(editor: Editor, term: str, target: str, who: str) -> Saved:
     """One leads_to entry, as a version of its own in the thesaurus history."""
     with editor.lock():
-        current, digest = current_thesaurus(editor)
+        current, digest = current_text(editor, THESAURUS)
         text = with_leads_to(current, term, target)
-        _write(editor, current, digest, text, who, f"{term} → {target}", "entry added")
-    return Saved(THESAURUS, True, "Searches use it from now on (no reindex needed).")
+        write_version(
+            editor, THESAURUS, current, digest, text, who, f"{term} → {target}", "entry added"
+        )
+    return Saved(THESAURUS, True, SITE_FILES[THESAURUS].saved)

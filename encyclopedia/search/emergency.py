@@ -50,25 +50,30 @@ def read_emergency_words(path: Path) -> tuple[EmergencyWords, list[Problem]]:
         return EmergencyWords(), []
     except (OSError, UnicodeDecodeError) as exc:
         return EmergencyWords(), [Problem(str(path), f"the file cannot be read: {exc}")]
-    data, unreadable = load_yaml_file(text, str(path))
+    return parse_emergency_words(text, str(path))
+
+
+def parse_emergency_words(text: str, shown: str) -> tuple[EmergencyWords, list[Problem]]:
+    """The phrases in the text of an emergency-words file, and what is wrong with it."""
+    data, unreadable = load_yaml_file(text, shown)
     if unreadable:
         return EmergencyWords(), unreadable
     phrases = (data or {}).get("phrases", []) if isinstance(data or {}, dict) else None
     if not isinstance(phrases, list):
         return EmergencyWords(), [
-            Problem(str(path), "write the phrases as a list under 'phrases:'", field="phrases")
+            Problem(shown, "write the phrases as a list under 'phrases:'", field="phrases")
         ]
     problems: list[Problem] = []
     kept: list[tuple[str, ...]] = []
     for number, phrase in enumerate(phrases[:MAX_PHRASES], start=1):
         if not isinstance(phrase, str) or not _words(phrase):
             problems.append(
-                Problem(str(path), f"phrase {number} is not words: {phrase!r}", field="phrases")
+                Problem(shown, f"phrase {number} is not words: {phrase!r}", field="phrases")
             )
         elif len(phrase) > MAX_PHRASE_LENGTH:
             problems.append(
                 Problem(
-                    str(path),
+                    shown,
                     f"phrase {number} is longer than {MAX_PHRASE_LENGTH} characters",
                     field="phrases",
                 )
@@ -76,7 +81,7 @@ def read_emergency_words(path: Path) -> tuple[EmergencyWords, list[Problem]]:
         else:
             kept.append(_words(phrase))
     if len(phrases) > MAX_PHRASES:
-        problems.append(Problem(str(path), f"more than {MAX_PHRASES} phrases", field="phrases"))
+        problems.append(Problem(shown, f"more than {MAX_PHRASES} phrases", field="phrases"))
     return EmergencyWords(tuple(dict.fromkeys(kept))), problems
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 from xml.sax.saxutils import escape
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from encyclopedia.search import BadRequest
 from encyclopedia.search.documents import CatalogEntry
@@ -54,6 +54,10 @@ def _site_urls() -> list[tuple[str, str]]:
     built = _built_day()
     urls = [(url_for("pages.home", _external=True), built)]
     urls.append((url_for("pages.site_map_index", _external=True), built))
+    about = current_app.extensions["about_page"].get()
+    if about is not None:
+        day = about.reviewed.isoformat() if about.reviewed else built
+        urls.append((url_for("pages.about", _external=True), day))
     for letter, count in library().letters().items():
         if count:
             urls.append((url_for("pages.site_map", letter=letter.lower(), _external=True), built))

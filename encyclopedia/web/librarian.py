@@ -28,17 +28,14 @@ from encyclopedia.fields import FIELDS
 from encyclopedia.librarian import EditConflict, EditRefused, NotFound, Workspace
 from encyclopedia.librarian.diffing import diff
 from encyclopedia.librarian.editor import THESAURUS, Validation
-from encyclopedia.librarian.thesaurus_edit import (
-    ThesaurusEditError,
-    add_thesaurus_entry,
-    current_thesaurus,
-    save_thesaurus,
-)
+from encyclopedia.librarian.site_file_edit import current_text, save_site_file
+from encyclopedia.librarian.thesaurus_edit import ThesaurusEditError, add_thesaurus_entry
 from encyclopedia.normalize import fold, slugify, sort_key
 from encyclopedia.readability import assess
 from encyclopedia.search import BadRequest, IndexUnavailable
 from encyclopedia.search.builds import writer_running
 from encyclopedia.search.reindex_status import announce_reindex, reindex_status
+from encyclopedia.site_files import SITE_FILES
 from encyclopedia.web import library
 from encyclopedia.web.auth import csrf
 from encyclopedia.web.forms import ArticleForm
@@ -255,16 +252,32 @@ def mark_reviewed(slug: str):
 
 @bp.route("/thesaurus", methods=["GET", "POST"])
 def thesaurus():
-    """The librarians' thesaurus as text, edited and versioned like an article."""
+    """The thesaurus at the address librarians know (the failed-searches page links it)."""
+    return _site_file(THESAURUS)
+
+
+@bp.route("/files/<key>", methods=["GET", "POST"])
+def site_file(key: str):
+    """A site file (the emergency words, the About page, ...) as text, edited and
+    versioned like an article."""
+    if key not in SITE_FILES:
+        abort(404, description="There is no such site file.")
+    if key == THESAURUS:
+        return redirect(url_for("librarian.thesaurus"), code=301)
+    return _site_file(key)
+
+
+def _site_file(key: str):
     editor = workspace().editor
-    text, base = current_thesaurus(editor)
+    text, base = current_text(editor, key)
     problems: list[str] = []
     conflict = None
     if request.method == "POST":
         text = request.form.get("text", "")[: 2 * 2**20]
         try:
-            saved = save_thesaurus(
+            saved = save_site_file(
                 editor,
+                key,
                 text,
                 who(),
                 base_digest=request.form.get("base", ""),
@@ -277,9 +290,10 @@ def thesaurus():
             base = exc.current_digest or ""
         else:
             flash(saved.indexed)
-            return redirect(url_for("librarian.history", slug=THESAURUS), code=303)
+            return redirect(url_for("librarian.history", slug=key), code=303)
     return render_template(
-        "librarian/thesaurus.html",
+        "librarian/site_file.html",
+        site_file=SITE_FILES[key],
         text=text,
         base=base,
         problems=problems,
@@ -299,7 +313,7 @@ def history(slug: str):
     return render_template(
         "librarian/history.html",
         slug=slug,
-        thesaurus=slug == THESAURUS,
+        site_file=SITE_FILES.get(slug),
         versions=versions,
         base=base,
         audit=workspace().audit.recent(50, slug),

@@ -32,6 +32,16 @@ def home():
     return index_page(lambda: render_template("home.html", letters=library().letters()))
 
 
+@bp.get("/about")
+def about():
+    """The About and editorial policy page: the librarians' Markdown, read again when
+    it changes (so not kept per index version like the other pages here)."""
+    page = current_app.extensions["about_page"].get()
+    if page is None:
+        abort(404, description="The About page has not been written yet.")
+    return render_template("about.html", page=page)
+
+
 @bp.get("/article/<slug>/")
 def article_with_slash(slug: str):
     """``/article/kyphoplasty/``, as people type it: the page has one address."""
