@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import yaml
 
-from encyclopedia import care
+from encyclopedia import care, media
 from encyclopedia.fields import FIELDS, NAMES
 from encyclopedia.normalize import fold, slugify
 
@@ -354,13 +354,38 @@ def _split_body(body: str, first_line: int, path: str) -> tuple[str, list[Sectio
     return summary, built, problems
 
 
-def parse_article(text: str, path: str | Path) -> tuple[Article, list[Problem]]:
+def _figure_problems(
+    body: str, first_line: int, path: str, media_dir: Path | None
+) -> list[Problem]:
+    problems = []
+    lines = body.splitlines()
+    for ref in media.images_in(body):
+        line = first_line + ref.offset
+        messages = media.mistakes(ref, media_dir)
+        here = ref.offset
+
+        def blank(n: int) -> bool:
+            return not 0 <= n < len(lines) or not lines[n].strip()
+
+        if not (media.IMAGE.fullmatch(lines[here].strip()) and blank(here - 1) and blank(here + 1)):
+            messages.append("put an image on a line of its own, with blank lines around it")
+        problems.extend(Problem(path, message, line=line) for message in messages)
+    return problems
+
+
+def parse_article(
+    text: str, path: str | Path, media_dir: Path | None = None
+) -> tuple[Article, list[Problem]]:
     """Read one article. Raises ArticleError when it cannot be used; returns warnings otherwise.
 
     Checks that need the other articles (related slugs, duplicate titles) are made by
-    :func:`load_folder`, which sees them all.
+    :func:`load_folder`, which sees them all. A figure's file is looked for in
+    ``media_dir``, by default the media folder beside an article given by its full path
+    (a bare file name is judged without its folder).
     """
     path = Path(path)
+    if media_dir is None and path.is_absolute():
+        media_dir = path.parent / media.FOLDER
     shown = str(path)
     slug = path.stem
     problems: list[Problem] = []
@@ -431,6 +456,7 @@ def parse_article(text: str, path: str | Path) -> tuple[Article, list[Problem]]:
 
     summary, sections, body_problems = _split_body(body, body_line, shown)
     problems.extend(body_problems)
+    problems.extend(_figure_problems(body, body_line, shown, media_dir))
     if any(p.severity == "error" for p in problems):
         raise ArticleError(problems)
     article = Article(

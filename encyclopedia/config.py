@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from encyclopedia.media import FOLDER
 from encyclopedia.site_files import path_of
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -77,6 +78,11 @@ class Settings:
     def emergency_path(self) -> Path:
         """The searches that describe an emergency, beside the thesaurus."""
         return path_of(self.content_dir, "emergency.yaml")
+
+    @property
+    def media_dir(self) -> Path:
+        """Figures, beside the articles that show them."""
+        return self.content_dir / FOLDER
 
     @property
     def about_path(self) -> Path:

@@ -12,11 +12,14 @@ import html
 import re
 import threading
 from dataclasses import dataclass
+from xml.etree import ElementTree
 
 import markdown
 import nh3
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
 
-from encyclopedia import care
+from encyclopedia import care, media
 from encyclopedia.articles import Article, Section
 
 _ALLOWED_TAGS = {
@@ -53,12 +56,16 @@ _ALLOWED_TAGS = {
     "th",
     "td",
     "caption",
+    "figure",
+    "figcaption",
+    "img",
 }
 _ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "abbr": {"title"},
     "th": {"scope"},
     "td": {"colspan", "rowspan"},
+    "img": {"src", "alt", "loading"},
 }
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -66,21 +73,99 @@ _TAGS = re.compile(r"<[^>]+>")
 _local = threading.local()
 
 
+class _Figures(Treeprocessor):
+    """A paragraph holding one image becomes a figure: its title the caption, its source
+    the address the site serves it at. Any other image (inside a sentence, or not one
+    of ours) is replaced by its alt text, so no image reaches a page without a caption
+    or from elsewhere; ``check`` says why."""
+
+    def run(self, root: ElementTree.Element) -> None:
+        for parent in list(root.iter()):
+            for index, child in enumerate(list(parent)):
+                if child.tag == "p" and self._lone_image(child):
+                    parent[index] = self._figure(child[0])
+                    continue
+                for image in [e for e in child.iter("img")]:
+                    self._replace_with_alt(child, image)
+
+    @staticmethod
+    def _lone_image(paragraph: ElementTree.Element) -> bool:
+        return (
+            len(paragraph) == 1
+            and paragraph[0].tag == "img"
+            and not (paragraph.text or "").strip()
+            and not (paragraph[0].tail or "").strip()
+        )
+
+    @staticmethod
+    def _figure(image: ElementTree.Element) -> ElementTree.Element:
+        url = media.url_of(image.get("src", ""))
+        alt, caption = image.get("alt", "").strip(), (image.get("title") or "").strip()
+        if url is None or not alt or not caption:
+            kept = ElementTree.Element("p")
+            kept.text = alt
+            return kept
+        figure = ElementTree.Element("figure")
+        ElementTree.SubElement(figure, "img", {"src": url, "alt": alt, "loading": "lazy"})
+        ElementTree.SubElement(figure, "figcaption").text = caption
+        return figure
+
+    @staticmethod
+    def _replace_with_alt(container: ElementTree.Element, image: ElementTree.Element) -> None:
+        for parent in container.iter():
+            children = list(parent)
+            if image in children:
+                index = children.index(image)
+                words = (image.get("alt") or "") + (image.tail or "")
+                if index:
+                    children[index - 1].tail = (children[index - 1].tail or "") + words
+                else:
+                    parent.text = (parent.text or "") + words
+                parent.remove(image)
+                return
+
+
+class _FigureExtension(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.treeprocessors.register(_Figures(md), "figures", 5)
+
+
 def _converter() -> markdown.Markdown:
     """One converter per thread, reset between uses: building one per call (loading its
     extensions each time) was a third of the time a reindex took."""
     converter = getattr(_local, "converter", None)
     if converter is None:
-        converter = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+        converter = markdown.Markdown(
+            extensions=["tables", "sane_lists", _FigureExtension()], output_format="html"
+        )
         _local.converter = converter
     return converter.reset()
 
 
+def _only_our_images(element: str, attribute: str, value: str) -> str | None:
+    """The sanitiser's last word on images: a source that is not one of our media files
+    is dropped, whatever produced it (raw HTML in an article included)."""
+    if element == "img" and attribute == "src":
+        name = value.removeprefix(media.URL_PREFIX)
+        return value if name != value and media.NAME.match(name) else None
+    return value
+
+
+# An image not written as our figures are (raw HTML, with no caption to go with it) is
+# removed: only a figure's image, followed by its caption, stays.
+_STRAY_IMAGE = re.compile(r"(?<!<figure>)<img[^>]*>|<img[^>]*>(?!<figcaption>)")
+
+
 def _clean_markdown(text: str) -> str:
+    return _STRAY_IMAGE.sub("", _sanitise(text))
+
+
+def _sanitise(text: str) -> str:
     return nh3.clean(
         _converter().convert(text),
         tags=_ALLOWED_TAGS,
         attributes=_ALLOWED_ATTRIBUTES,
+        attribute_filter=_only_our_images,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
@@ -106,7 +191,7 @@ def render_markdown(text: str) -> str:
     return "\n".join(_callout(s) if s.level else _clean_markdown(s.markdown) for s in segments)
 
 
-_BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|td|th|dt|dd|blockquote|pre)>", re.IGNORECASE)
+_BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|td|th|dt|dd|blockquote|pre|figcaption)>", re.IGNORECASE)
 
 
 def html_text(html: str) -> str:

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from encyclopedia import media
 from encyclopedia.articles import ArticleError, Problem, parse_article
 from encyclopedia.files import WatchedFile
 from encyclopedia.rendering import RenderedSection, render_article
@@ -28,8 +29,11 @@ class SitePage:
 
 def parse_site_page(text: str, shown: str) -> tuple[SitePage | None, list[Problem]]:
     """The page and what is wrong with it; None when it cannot be shown."""
+    path = Path(shown)
+    # Pages live in content/pages/; their figures in content/media/, as the articles' do.
+    media_dir = path.parent.parent / media.FOLDER if path.is_absolute() else None
     try:
-        article, problems = parse_article(text, Path(shown))
+        article, problems = parse_article(text, path, media_dir)
     except ArticleError as exc:
         return None, exc.problems
     rendered = render_article(article)

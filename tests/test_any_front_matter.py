@@ -10,6 +10,7 @@ problems" filter, and the article's edit and history pages.
 
 from __future__ import annotations
 
+import shutil
 import string
 from pathlib import Path
 
@@ -66,6 +67,7 @@ def site(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("any-front-matter")
     content = root / "content"
     content.mkdir()
+    shutil.copytree(SHIPPED_CONTENT / "media", content / "media")  # their figures
     for slug in KEPT:  # without their related links, which name articles left out here
         text = (SHIPPED_CONTENT / f"{slug}.md").read_text(encoding="utf-8")
         kept = [line for line in text.splitlines() if not line.startswith("related:")]

@@ -156,6 +156,33 @@ def test_an_article_prints_with_its_address_dates_and_disclaimer_and_no_navigati
     page.emulate_media(media="screen")
 
 
+def test_care_callouts_and_a_figure_are_seen_on_screen_and_on_paper(page: Page, base_url):
+    page.goto(base_url + "/article/asthma")
+    notes = page.get_by_role("note")
+    for label, title in [
+        ("Emergency", "Call your emergency number now"),
+        ("Urgent advice", "Get medical help today"),
+        ("Non-urgent advice", "See a doctor if"),
+    ]:
+        callout = notes.filter(has_text=label).filter(has_text=title)
+        expect(callout).to_have_count(1)
+        expect(callout).to_be_visible()
+    figure = page.locator("figure").first
+    image = figure.get_by_role("img", name="Two airways cut across")
+    image.scroll_into_view_if_needed()
+    expect(image).to_be_visible()
+    expect(figure.locator("figcaption")).to_contain_text("airways swell")
+    assert image.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0  # loaded
+    page.emulate_media(media="print")
+    expect(notes.filter(has_text="Emergency")).to_be_visible()
+    expect(image).to_be_visible()
+    emergency_border = notes.filter(has_text="Emergency").evaluate(
+        "e => getComputedStyle(e).borderLeftWidth"
+    )
+    assert emergency_border == "8px"  # the level still shows on paper, in black and white
+    page.emulate_media(media="screen")
+
+
 def test_a_patient_says_a_page_did_not_help(page: Page, base_url):
     page.goto(base_url + "/article/asthma")
     form = page.get_by_role("group", name="Was this page helpful?")

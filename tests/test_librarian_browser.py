@@ -115,6 +115,9 @@ def test_errors_are_announced_and_linked_to_their_fields(page: Page, site: str):
         "/librarian/review",
         "/librarian/thesaurus",
         "/librarian/history/thesaurus.yaml",
+        "/librarian/images",
+        "/librarian/files/about.md",
+        "/librarian/files/emergency.yaml",
         "/librarian/searches",
         "/librarian/log",
         "/librarian/reindex",
@@ -139,6 +142,40 @@ def test_no_violations_in_the_editor_with_errors_and_a_preview(page: Page, site:
     page.get_by_label("Title").fill("")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("alert")).to_be_visible()
+    assert violations(page) == []
+
+
+def test_an_image_is_uploaded_in_the_editor_and_shown_in_the_preview(
+    page: Page, site: str, tmp_path
+):
+    from PIL import Image
+
+    photo = tmp_path / "ankle.png"
+    Image.new("RGB", (300, 200), (30, 90, 160)).save(photo)
+    sign_in(page, site)
+    page.goto(site + "/librarian/edit/sprained-ankle")
+    with page.expect_popup() as opened:
+        page.get_by_role("link", name="upload an image").click()
+    images = opened.value
+    images.get_by_label("Image file").set_input_files(str(photo))
+    images.get_by_label("Alt text").fill("A blue rectangle standing for a swollen ankle")
+    images.get_by_label("Caption").fill("A sprained ankle swells on the outer side")
+    images.get_by_role("button", name="Upload").click()
+    expect(images.get_by_role("status", name=re.compile("Stored"))).to_contain_text("300 × 200")
+    assert violations(images) == []
+    line = images.get_by_label("Paste this line into the article:").input_value()
+    assert line.startswith("![A blue rectangle standing for a swollen ankle](media/")
+
+    body = page.get_by_label("Text", exact=True)
+    body.fill(body.input_value() + "\n\n" + line + "\n")
+    page.get_by_role("button", name="Preview").click()
+    preview = page.get_by_role("region", name="Preview: the page as patients will see it")
+    figure = preview.locator("figure")
+    expect(figure.get_by_role("img", name="A blue rectangle")).to_be_visible()
+    expect(figure.locator("figcaption")).to_have_text("A sprained ankle swells on the outer side")
+    shown = figure.get_by_role("img")
+    shown.scroll_into_view_if_needed()
+    assert shown.evaluate("img => img.decode().then(() => img.naturalWidth)") == 300
     assert violations(page) == []
 
 

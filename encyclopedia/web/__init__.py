@@ -66,6 +66,7 @@ def init_app(app: Flask) -> None:
         conventions,
         health,
         librarian,
+        media,
         pages,
         search,
         security,
@@ -80,6 +81,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(search.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(conventions.bp)
+    app.register_blueprint(media.bp)
     auth.init_app(app)
     app.register_blueprint(librarian.bp)
     security.init_app(app)

@@ -5,9 +5,11 @@ form and the command line judge an article the same way."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, PasswordField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from encyclopedia import media
 from encyclopedia.fields import FIELDS
 from encyclopedia.librarian.drafts import Draft, split_lines
 
@@ -18,6 +20,36 @@ class LoginForm(FlaskForm):
         "Password", validators=[DataRequired("Enter your password."), Length(max=1024)]
     )
     submit = SubmitField("Sign in")
+
+
+class ImageForm(FlaskForm):
+    """An image to show in articles. Its type is judged from its bytes by the media
+    module (not from its name or the browser's word), which also re-encodes it."""
+
+    image = FileField(
+        "Image file",
+        validators=[FileRequired("Choose an image file.")],
+        description=f"PNG, JPEG or WebP, up to {media.MAX_BYTES // (1024 * 1024)} MB. "
+        "It is re-encoded, which removes the camera's details and location.",
+    )
+    alt = StringField(
+        "Alt text",
+        validators=[
+            DataRequired("Say what the image shows, for people who cannot see it."),
+            Length(max=media.MAX_ALT),
+        ],
+        description="What the image shows, for people who cannot see it "
+        '("Side view of the spine with one vertebra collapsed").',
+    )
+    caption = StringField(
+        "Caption",
+        validators=[
+            DataRequired("Write the caption shown under the image."),
+            Length(max=media.MAX_CAPTION),
+        ],
+        description="Shown under the image for everyone.",
+    )
+    submit = SubmitField("Upload")
 
 
 class ArticleForm(FlaskForm):

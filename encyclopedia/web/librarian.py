@@ -23,6 +23,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from encyclopedia import media
 from encyclopedia.articles import MAX_NAME_LENGTH, SLUG_PATTERN
 from encyclopedia.fields import FIELDS
 from encyclopedia.librarian import EditConflict, EditRefused, NotFound, Workspace
@@ -30,6 +31,7 @@ from encyclopedia.librarian.diffing import diff
 from encyclopedia.librarian.editor import THESAURUS, Validation
 from encyclopedia.librarian.site_file_edit import current_text, save_site_file
 from encyclopedia.librarian.thesaurus_edit import ThesaurusEditError, add_thesaurus_entry
+from encyclopedia.media import UploadRefused, listing, markdown_for, store_upload
 from encyclopedia.normalize import fold, slugify, sort_key
 from encyclopedia.readability import assess
 from encyclopedia.search import BadRequest, IndexUnavailable
@@ -38,7 +40,7 @@ from encyclopedia.search.reindex_status import announce_reindex, reindex_status
 from encyclopedia.site_files import SITE_FILES
 from encyclopedia.web import library
 from encyclopedia.web.auth import csrf
-from encyclopedia.web.forms import ArticleForm
+from encyclopedia.web.forms import ArticleForm, ImageForm
 from encyclopedia.web.security import no_store
 
 bp = Blueprint("librarian", __name__, url_prefix="/librarian")
@@ -57,7 +59,22 @@ def who() -> str:
 def signed_in_only():
     """Sign-in first, then the CSRF token: a signed-out visitor is sent to sign in."""
     if request.method not in ("GET", "HEAD", "OPTIONS"):
+        if request.endpoint == "librarian.images":
+            # The one form that carries a file: room for it and the other fields, set
+            # before the token check reads the body. Every other form keeps 1 MB.
+            request.max_content_length = media.MAX_BYTES + 64 * 1024
         csrf.protect()
+
+
+@bp.errorhandler(413)
+def too_large(error):
+    return render_template(
+        "error.html",
+        status=413,
+        title="Too large",
+        message=f"That file is over {media.MAX_BYTES // (1024 * 1024)} MB, so nothing was "
+        "stored. Make it smaller (fewer pixels, or JPEG for a photo) and upload it again.",
+    ), 413
 
 
 @bp.errorhandler(NotFound)
@@ -248,6 +265,31 @@ def mark_reviewed(slug: str):
         return redirect(url_for("librarian.review_queue"), code=303)
     flash(f"/article/{slug} marked reviewed today by {who()}. {saved.indexed}")
     return redirect(url_for("librarian.review_queue"), code=303)
+
+
+@bp.route("/images", methods=["GET", "POST"])
+def images():
+    """Upload an image for articles, and the line that shows it in one."""
+    form = ImageForm()
+    media_dir = current_app.extensions["settings"].media_dir
+    stored = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            stored = store_upload(form.image.data.read(), media_dir, form.caption.data)
+        except UploadRefused as exc:
+            form.image.errors = [f"Not stored: {exc}."]
+        else:
+            workspace().audit.record(who(), "image uploaded", None, stored.name)
+    if request.method == "POST" and stored is None:
+        status = 422
+    return render_template(
+        "librarian/images.html",
+        form=form,
+        stored=stored,
+        line=markdown_for(stored.name, form.alt.data, form.caption.data) if stored else "",
+        files=listing(media_dir)[:200],
+    ), status
 
 
 @bp.route("/thesaurus", methods=["GET", "POST"])
