@@ -78,6 +78,7 @@ class Article:
     # Misspellings and run-together words ("heartattack") that should find this article:
     # searchable like a name, never shown (not in Also called, the A–Z or suggestions).
     search_aliases: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()  # the subjects it is browsed under
     summary: str = ""
     sections: tuple[Section, ...] = ()
 
@@ -373,6 +374,15 @@ def _figure_problems(
     return problems
 
 
+def _once_each(names: list[str]) -> tuple[str, ...]:
+    """Each name once, as first written ("Lungs and breathing" and "Lungs and Breathing"
+    are one group)."""
+    seen: dict[str, str] = {}
+    for name in names:
+        seen.setdefault(fold(name), name)
+    return tuple(seen.values())
+
+
 def parse_article(
     text: str, path: str | Path, media_dir: Path | None = None
 ) -> tuple[Article, list[Problem]]:
@@ -474,6 +484,7 @@ def parse_article(
         ),
         source=texts["source"],
         source_url=texts["source_url"],
+        groups=_once_each(lists["groups"]),
         summary=summary,
         sections=tuple(sections),
     )

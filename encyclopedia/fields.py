@@ -41,6 +41,13 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field("kind", "text", "Kind", "condition, procedure, test, symptom, injury, ... (optional)"),
     Field(
+        "groups",
+        "names",
+        "Groups",
+        "The subjects patients browse it under (Lungs and Breathing, Diagnostic Tests), "
+        "one per line.",
+    ),
+    Field(
         "reviewed",
         "date",
         "Reviewed on",

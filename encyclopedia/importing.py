@@ -115,6 +115,9 @@ def import_medlineplus(
         if also_called:
             front["also_called"] = also_called
         front["kind"] = "topic"
+        groups = [str(g).strip() for g in topic.get("groups") or () if str(g).strip()]
+        if groups:
+            front["groups"] = list(dict.fromkeys(groups))
         if related:
             front["related"] = list(dict.fromkeys(related))
         front["source"] = CREDIT

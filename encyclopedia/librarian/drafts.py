@@ -45,6 +45,7 @@ class Draft:
     also_called: list[str] = field(default_factory=list)
     search_aliases: list[str] = field(default_factory=list)
     kind: str = ""
+    groups: list[str] = field(default_factory=list)
     reviewed: str = ""
     reviewed_by: str = ""
     related: list[str] = field(default_factory=list)

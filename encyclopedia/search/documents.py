@@ -24,6 +24,7 @@ class CatalogEntry:
     headings: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()  # searchable, never shown
     reviewed: str | None = None  # YYYY-MM-DD: the sitemap's lastmod, the feed, the API
+    groups: tuple[str, ...] = ()  # browsed under these (few names, shared by many)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CatalogEntry:
@@ -38,6 +39,7 @@ class CatalogEntry:
             headings=tuple(map(sys.intern, data.get("headings", ()))),
             aliases=tuple(data.get("aliases", ())),
             reviewed=data.get("reviewed"),
+            groups=tuple(map(sys.intern, data.get("groups", ()))),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -45,6 +47,7 @@ class CatalogEntry:
         data["also_called"] = list(self.also_called)
         data["headings"] = list(self.headings)
         data["aliases"] = list(self.aliases)
+        data["groups"] = list(self.groups)
         return data
 
     @property
@@ -87,6 +90,7 @@ class StoredPage:
     summary_html: str
     summary_text: str
     sections: tuple[PageSection, ...]
+    groups: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = {name: getattr(self, name) for name in self.__slots__}
@@ -107,6 +111,7 @@ class StoredPage:
             source_url=data.get("source_url"),
             summary_html=data.get("summary_html", ""),
             summary_text=data.get("summary_text", ""),
+            groups=tuple(data.get("groups") or ()),
             sections=tuple(PageSection(**section) for section in data.get("sections") or ()),
         )
 
@@ -126,6 +131,7 @@ def stored_page(article: Article) -> StoredPage:
         summary_html=rendered.summary_html,
         summary_text=rendered.summary_text,
         sections=tuple(PageSection(s.heading, s.anchor, s.html, s.text) for s in rendered.sections),
+        groups=article.groups,
     )
 
 
@@ -162,4 +168,5 @@ def catalog_entry(article: Article, digest: str) -> CatalogEntry:
         tuple(s.heading for s in article.sections),
         article.search_aliases,
         article.reviewed.isoformat() if article.reviewed else None,
+        article.groups,
     )

@@ -23,6 +23,7 @@ from encyclopedia.lru import LRUCache
 from encyclopedia.normalize import fold, sort_key
 from encyclopedia.search import results as searching
 from encyclopedia.search import semantic
+from encyclopedia.search.browse import ShelfPage, Shelves, shelf_page
 from encyclopedia.search.builds import CURRENT, published, writer_running
 from encyclopedia.search.documents import CatalogEntry, StoredPage, stored_page
 from encyclopedia.search.emergency import EmergencyFile
@@ -196,20 +197,31 @@ class Library:
         return planner(self.snapshot(), self.thesaurus.get()).plan(self.clean(text), exact=exact)
 
     def search(
-        self, text: str, page: int = 1, page_size: int | None = None, *, exact: bool = False
+        self,
+        text: str,
+        page: int = 1,
+        page_size: int | None = None,
+        *,
+        exact: bool = False,
+        kind: str | None = None,
     ) -> Results:
-        """Search as a patient means it. ``exact`` searches what was typed, uncorrected."""
+        """Search as a patient means it. ``exact`` searches what was typed, uncorrected;
+        ``kind`` keeps only articles of that kind (a kind no article has is a
+        BadRequest, so a mistyped filter says so instead of finding nothing)."""
         size = page_size or self.page_size
         cleaned = clean_query(text or "", self.max_query_length)
-        if not cleaned.strip(' "'):
-            return Results(cleaned, 0, page, size, ())
         snapshot = self.snapshot()
+        if kind and kind not in snapshot.shelves.kinds:
+            known = ", ".join(snapshot.shelves.kinds) or "none"
+            raise BadRequest(f"kind must be one of the kinds articles have: {known}")
+        if not cleaned.strip(' "'):
+            return Results(cleaned, 0, page, size, (), kind=kind or None)
         thesaurus = self.thesaurus.get()
-        key = (snapshot.version, thesaurus.version, cleaned, page, size, exact)
+        key = (snapshot.version, thesaurus.version, cleaned, page, size, exact, kind or None)
         found = self.kept_results.get_or_load(
             key,
             lambda: searching.search(
-                snapshot, self.embedder, thesaurus, cleaned, page, size, exact
+                snapshot, self.embedder, thesaurus, cleaned, page, size, exact, kind=kind or None
             ),
         )
         if self.emergency.get().match(cleaned):
@@ -308,6 +320,17 @@ class Library:
             for hit in self.search(text.replace("-", " "), 1, limit).hits:
                 found.setdefault(hit.slug, snapshot.catalog[hit.slug])
         return list(found.values())[:limit]
+
+    def shelves(self) -> Shelves:
+        """The kinds and groups patients browse by."""
+        return self.snapshot().shelves
+
+    def shelf_page(self, by: str, key: str, page: Any = 1) -> ShelfPage | None:
+        """One page of a kind's (``by="kind"``) or a group's shelf; None when there is no
+        such shelf or page (a page that is not a number is a BadRequest)."""
+        shelves = self.snapshot().shelves
+        shelf = (shelves.kinds if by == "kind" else shelves.groups).get(key)
+        return shelf_page(shelf, page, self.site_map_page_size) if shelf else None
 
     def all_entries(self) -> list[CatalogEntry]:
         return sorted(self.snapshot().catalog.values(), key=lambda e: sort_key(e.title))

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from encyclopedia.normalize import fold, initial, sort_key
+from encyclopedia.normalize import fold, initial, slugify, sort_key
 from encyclopedia.search.documents import CatalogEntry, PageSection, StoredPage
 from encyclopedia.search.errors import BadRequest
 
@@ -60,6 +60,7 @@ class ArticlePage:
     sections: tuple[PageSection, ...]
     related: tuple[CatalogEntry, ...]
     shares_names_with: tuple[CatalogEntry, ...]
+    groups: tuple[tuple[str, str], ...] = ()  # each group's name and its shelf's key
 
     @property
     def letter(self) -> str:
@@ -155,4 +156,5 @@ def article_page(
         sections=page.sections,
         related=tuple(catalog[s] for s in page.related if s in catalog),
         shares_names_with=tuple(sharing.values()),
+        groups=tuple((g, slugify(g)) for g in page.groups if slugify(g)),
     )

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from encyclopedia.normalize import fold
 from encyclopedia.search import fusion, semantic, tree
 from encyclopedia.search.documents import CatalogEntry, PageSection, StoredPage
@@ -59,6 +61,7 @@ class Results:
     weak: bool = False
     # The words describe an emergency (content/emergency.yaml): the number comes first.
     emergency: bool = False
+    kind: str | None = None  # only articles of this kind were searched
 
     def memory(self) -> int:
         """Roughly what keeping these results costs, in bytes (within a fifth, measured
@@ -95,6 +98,7 @@ class Results:
             "did_you_mean": self.did_you_mean,
             "weak": self.weak,
             "emergency": self.emergency,
+            "kind": self.kind,
             "results": [hit.to_dict() for hit in self.hits],
         }
 
@@ -119,27 +123,37 @@ def search(
     *,
     named: str | None = None,
     keep: bool = True,
+    kind: str | None = None,
 ) -> Results:
     plan = planner(snapshot, thesaurus, keep=keep).plan(cleaned, exact=exact)
     if plan.is_empty and named is None:
-        return Results(cleaned, 0, page, size, (), None, plan.did_you_mean)
+        return Results(cleaned, 0, page, size, (), None, plan.did_you_mean, kind=kind)
     query = build_query(plan) if not plan.is_empty else tree.NOTHING
     if named is not None:
         query = tree.AnyOf((query, tree.Term("slug", named, EXACT_NAME_BOOST)))
+    if kind is not None:
+        # Every article of the kind scores the same for this term, so the order among
+        # them is the words' order; articles of other kinds do not match at all.
+        query = tree.AllOf((query, tree.Term("kind", kind)))
     # Scored with numpy over whole posting lists (engine/ranking.py): Whoosh's
     # ranking, without Whoosh's per-document matcher walk.
     ranked = snapshot.index.rank(query, max(page * size, fusion.POOL))
     vectors = snapshot.vectors if embedder is not None else None
     if vectors is not None:
+        similarity = vectors.similarity(embedder.query(_meaning_text(plan)))
+        exact_docnums = _exact_docnums(plan, snapshot, named)
+        if kind is not None:  # meaning may only add articles of the kind
+            similarity = np.where(snapshot.kind_rows(kind), similarity, -1.0)
+            exact_docnums = exact_docnums & frozenset(snapshot.index.matching("kind", kind))
         fused = fusion.fuse(
             ranked,
             # The words as typed, not as corrected: measured on the real-query sets
             # (2026-12-02), reading the corrected words too (best, mean or maximum
             # of both) lost 0.007-0.026 at 1 or 10 there, though it mended four
             # misspellings of the tuned set ("astma") that the words still find.
-            vectors.similarity(embedder.query(_meaning_text(plan))),
+            similarity,
             *snapshot.vector_rows(),
-            exact=_exact_docnums(plan, snapshot, named),
+            exact=exact_docnums,
             corrected=bool(plan.corrections),
             words_required=bool(plan.phrases),
         )
@@ -169,6 +183,7 @@ def search(
         plan.searched if followed else None,
         plan.did_you_mean or (plan.searched if plan.corrections and not followed else None),
         fused.weak,
+        kind=kind,
     )
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from encyclopedia.normalize import fold
 from encyclopedia.search import semantic
+from encyclopedia.search.browse import Shelves, shelves_of
 from encyclopedia.search.builds import CATALOG
 from encyclopedia.search.documents import CatalogEntry
 from encyclopedia.search.engine.reading import IndexUnavailable, OpenIndex
@@ -55,6 +56,7 @@ class Snapshot:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise IndexUnavailable(f"the vectors in {path} are damaged: {exc}") from exc
         self.vectors = semantic.VectorTable(*found) if found else None
+        self._kind_rows: dict[str, np.ndarray] = {}  # a few kinds, one bool per article
 
     def corrector(self, thesaurus: Thesaurus, *, keep: bool = True) -> Corrector:
         """The spelling dictionary: words of names, headings and the thesaurus. ``keep``
@@ -96,6 +98,19 @@ class Snapshot:
         """Each vector row's document number and each document's row (see
         :meth:`OpenIndex.numbering`): made per thread, from the searcher that ranks."""
         return self.index.numbering(self.vectors.slugs if self.vectors is not None else ())
+
+    def kind_rows(self, kind: str) -> np.ndarray:
+        """Which vector rows are articles of ``kind`` (for a search filtered by kind)."""
+        kept = self._kind_rows.get(kind)
+        if kept is None:
+            slugs = self.vectors.slugs if self.vectors is not None else ()
+            kept = np.array([self.catalog[s].kind == kind for s in slugs], dtype=bool)
+            self._kind_rows[kind] = kept
+        return kept
+
+    @cached_property
+    def shelves(self) -> Shelves:
+        return shelves_of(self.catalog.values())
 
     @cached_property
     def suggestions(self) -> SuggestionIndex:

@@ -9,6 +9,7 @@ from flask import Flask, current_app, jsonify, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from encyclopedia.search import BadRequest, IndexUnavailable, Library
+from encyclopedia.search.browse import kind_label
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ def init_app(app: Flask) -> None:
     )
 
     app.add_template_filter(in_words)
+    app.add_template_global(kind_label)
     app.add_template_filter(conventions.medical_web_page)
     app.add_template_filter(next_review)
     app.add_template_global(dt.date.today, "today")
@@ -91,7 +93,11 @@ def init_app(app: Flask) -> None:
     def page_address() -> dict[str, str]:
         # The canonical address: the page without tracking or paging noise, except the
         # query of a search and the page of a letter, which are what the page is.
-        kept = ("q", "page") if request.endpoint in ("search.results", "pages.site_map") else ()
+        kept = (
+            ("q", "kind", "page")
+            if request.endpoint in ("search.results", "pages.site_map", "pages.shelf")
+            else ()
+        )
         args = {k: v for k in kept if (v := request.args.get(k)) and (k, v) != ("page", "1")}
         if request.endpoint is None:  # an address no route answers: no canonical page
             return {"canonical_url": ""}

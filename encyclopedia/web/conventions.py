@@ -54,6 +54,11 @@ def _site_urls() -> list[tuple[str, str]]:
     built = _built_day()
     urls = [(url_for("pages.home", _external=True), built)]
     urls.append((url_for("pages.site_map_index", _external=True), built))
+    shelves = library().shelves()
+    urls.append((url_for("pages.browse", _external=True), built))
+    for by, found in (("kind", shelves.kinds), ("group", shelves.groups)):
+        for key in found:
+            urls.append((url_for("pages.shelf", by=by, key=key, _external=True), built))
     about = current_app.extensions["about_page"].get()
     if about is not None:
         day = about.reviewed.isoformat() if about.reviewed else built
@@ -196,6 +201,7 @@ def _entry_json(entry: CatalogEntry) -> dict[str, Any]:
         "title": entry.title,
         "also_called": list(entry.also_called),
         "kind": entry.kind,
+        "groups": list(entry.groups),
         "last_reviewed": entry.reviewed,
         "url": url_for("pages.article", slug=entry.slug, _external=True),
         "api_url": url_for("conventions.api_article", slug=entry.slug, _external=True),
@@ -257,6 +263,7 @@ def api_article(slug: str):
             title=page.title,
             also_called=list(page.also_called),
             kind=page.kind,
+            groups=[name for name, _ in page.groups],
             summary_html=page.summary_html,
             sections=[
                 {"heading": s.heading, "anchor": s.anchor, "html": s.html} for s in page.sections

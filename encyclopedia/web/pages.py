@@ -29,7 +29,38 @@ bp = Blueprint("pages", __name__)
 
 @bp.get("/")
 def home():
-    return index_page(lambda: render_template("home.html", letters=library().letters()))
+    return index_page(
+        lambda: render_template(
+            "home.html", letters=library().letters(), shelves=library().shelves()
+        )
+    )
+
+
+@bp.get("/browse")
+def browse():
+    """Every kind and group, with how many articles each has."""
+    return index_page(lambda: render_template("browse.html", shelves=library().shelves()))
+
+
+@bp.get("/browse/<by>/<key>")
+def shelf(by: str, key: str):
+    """The articles of one kind (``/browse/kind/test``) or one group
+    (``/browse/group/lungs-and-breathing``), by title."""
+    if by not in ("kind", "group"):
+        abort(404, description="Browse by kind or by group.")
+
+    def render() -> str:
+        page = library().shelf_page(by, key, request.args.get("page"))
+        if page is None:
+            first = library().shelf_page(by, key, 1)
+            if first is None:
+                abort(404, description=f"There is no such {by} of articles.")
+            # "page=99" of three: the last page, not an error.
+            last = first.pages if first.pages > 1 else None
+            abort(redirect(url_for("pages.shelf", by=by, key=key, page=last)))
+        return render_template("shelf.html", by=by, page=page)
+
+    return index_page(render)
 
 
 @bp.get("/about")

@@ -31,8 +31,9 @@ def results():
     version = library().search_version
     query = library().clean(request.args.get("q", ""))
     exact = request.args.get("exact") == "1"
+    kind = request.args.get("kind") or None
     page, size = library().parse_page(request.args.get("page"))
-    found = library().search(query, page, size, exact=exact) if query.strip() else None
+    found = library().search(query, page, size, exact=exact, kind=kind) if query.strip() else None
     if found is not None and found.total and page > found.pages:
         # "page=99" of two pages: the last page, not an empty one.
         args = {**request.args, "page": found.pages}
@@ -40,8 +41,11 @@ def results():
     tally = _tally(found) if found is not None and page == 1 else None
     if tally is not None:
         tally()  # and on every replay of this page
+    kinds = list(library().shelves().kinds.values())
     return index_page(
-        lambda: render_template("search.html", results=found, query=query, exact=exact),
+        lambda: render_template(
+            "search.html", results=found, query=query, exact=exact, kinds=kinds
+        ),
         tally,
         version,
     )
@@ -64,7 +68,7 @@ def api_search():
     query = request.args.get("q", "")
     exact = request.args.get("exact") == "1"
     page, size = library().parse_page(request.args.get("page"), request.args.get("limit"))
-    found = library().search(query, page, size, exact=exact)
+    found = library().search(query, page, size, exact=exact, kind=request.args.get("kind") or None)
     tally = _tally(found) if page == 1 else None
     if tally is not None:
         tally()
@@ -85,8 +89,8 @@ def _tally(found: Results) -> Callable[[], None] | None:
     """What counts a search that found nothing, found nothing good or needed correcting,
     for the librarians; None for a search that went well. Best effort: a patient's
     search never fails because the tally could not be written."""
-    if found.total and not found.searched and not found.weak:
-        return None
+    if (found.total and not found.searched and not found.weak) or found.kind:
+        return None  # a filter that leaves nothing is not a search the site failed
     kind = "no results" if not found.total else "weak results" if found.weak else "corrected"
     failed = current_app.extensions["workspace"].failed_searches
     query, searched = found.query, found.searched
