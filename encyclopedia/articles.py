@@ -321,7 +321,8 @@ def _split_body(body: str, first_line: int, path: str) -> tuple[str, list[Sectio
             sections[-1][1].append(line)
         else:
             intro.append(line)
-    for mistake in care.split(body, lambda line: bool(_HEADING.match(line)))[1]:
+    blocks = care.split(body, lambda line: bool(_HEADING.match(line)))[1] if ":::" in body else []
+    for mistake in blocks:
         problems.append(Problem(path, mistake.message, line=first_line + mistake.offset))
     summary = "\n".join(intro).strip()
     built: list[Section] = []
@@ -358,7 +359,9 @@ def _split_body(body: str, first_line: int, path: str) -> tuple[str, list[Sectio
 def _figure_problems(
     body: str, first_line: int, path: str, media_dir: Path | None
 ) -> list[Problem]:
-    problems = []
+    problems: list[Problem] = []
+    if "![" not in body:  # no image: skip the scan
+        return problems
     lines = body.splitlines()
     for ref in media.images_in(body):
         line = first_line + ref.offset

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,19 +133,15 @@ def store_upload(data: bytes, media_dir: Path, hint: str) -> Stored:
     except ImportError:
         raise UploadRefused("image upload needs Pillow, which is not installed") from None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            previous, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, MAX_PIXELS
-            try:
-                image = Image.open(io.BytesIO(data), formats=list(FORMATS))
-                if image.width * image.height > MAX_PIXELS:
-                    raise UploadRefused("the image has too many pixels")
-                image.load()
-            finally:
-                Image.MAX_IMAGE_PIXELS = previous
+        # Opening reads the header only; the pixel count is checked before any decoding.
+        # (Pillow's own bomb check is a process-wide setting; threads must not change it.)
+        image = Image.open(io.BytesIO(data), formats=list(FORMATS))
+        if image.width * image.height > MAX_PIXELS:
+            raise UploadRefused("the image has too many pixels")
+        image.load()
     except UploadRefused:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except Image.DecompressionBombError:
         raise UploadRefused("the image has too many pixels") from None
     except Exception:  # Pillow raises many kinds for a broken or foreign file
         raise UploadRefused(
