@@ -9,11 +9,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from encyclopedia.languages import ENGLISH
 from encyclopedia.normalize import fold, initial, slugify, sort_key
 from encyclopedia.search.documents import CatalogEntry, PageSection, StoredPage
 from encyclopedia.search.errors import BadRequest
 
-LETTERS = (*"ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0-9")
+LETTERS = ENGLISH.letters
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.scoring import BM25F
 from whoosh.support.charset import accent_map
 
+from encyclopedia.languages import ENGLISH, SPANISH
 from encyclopedia.search.spelling import american
 from encyclopedia.search.words import STOP_WORDS
 
@@ -55,6 +56,37 @@ def text_analyzer() -> Analyzer:
         | StopFilter(stoplist=STOP_WORDS, minsize=1)
         | StemFilter(cachesize=50000)
     )
+
+
+class _FoldKeepingEnye(Filter):
+    """Spanish: accents the stemmer left (ü) folded away, ñ kept as its own letter."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __call__(self, tokens):
+        for token in tokens:
+            if not token.text.isascii():
+                token.text = SPANISH.fold(token.text).replace(" ", "")
+            yield token
+
+
+@cache
+def analyzer_for(code: str) -> Analyzer:
+    """The analyzer for text in a language (``languages.LANGUAGES``). Spanish: Snowball's
+    Spanish stemmer, which itself folds the acute accents at its last step, so "balón"
+    and "balon" are one term while "año" and "ano" stay two."""
+    if code == ENGLISH.code:
+        return text_analyzer()
+    if code == SPANISH.code:
+        return (
+            RegexTokenizer(r"\w+")
+            | LowercaseFilter()
+            | StopFilter(stoplist=SPANISH.stop_words, minsize=1)
+            | StemFilter(lang="spanish", cachesize=50000)
+            | _FoldKeepingEnye()
+        )
+    raise KeyError(f"no analyzer for the language {code!r}")
 
 
 def analyze(text: str) -> list[str]:
