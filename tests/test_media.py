@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -239,6 +240,15 @@ def test_a_bad_upload_is_refused_with_a_reason_and_nothing_stored(ann, desk):
     too_large = upload(ann, b"\xff" * (media.MAX_BYTES + 200 * 1024))
     assert too_large.status_code == 413 and "over 5 MB" in too_large.text
     assert set(media_dir.iterdir()) == before
+
+
+def test_a_media_folder_that_cannot_be_written_is_a_clear_503(ann, desk):
+    media_dir = desk.extensions["settings"].media_dir
+    shutil.rmtree(media_dir)
+    media_dir.write_text("a file where the folder should be")  # fails even for root
+    response = upload(ann, jpeg_with_location())
+    assert response.status_code == 503 and "could not write the file" in response.text
+    assert media_dir.read_text() == "a file where the folder should be"
 
 
 def test_other_forms_keep_their_one_megabyte_limit(ann):

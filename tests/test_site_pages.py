@@ -4,6 +4,7 @@ checked like them, edited and versioned from the web, shown at once without a re
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,21 @@ def test_every_site_file_key_is_a_file_name_never_an_article_slug():
     from encyclopedia.articles import SLUG_PATTERN
 
     assert all("." in key and not SLUG_PATTERN.match(key) for key in SITE_FILES)
+
+
+def test_a_site_file_that_cannot_be_read_or_written_is_a_clear_503(ann, desk):
+    path = desk.extensions["settings"].about_path
+    token, _, text = page_form(ann, "about.md")
+    shutil.rmtree(path.parent)
+    path.parent.write_text("a file where the pages folder should be")  # fails even for root
+    saved = ann.post(
+        "/librarian/files/about.md", data={"csrf_token": token, "base": "", "text": text}
+    )
+    assert saved.status_code == 503 and "could not write the file" in saved.text
+    assert path.parent.read_text() == "a file where the pages folder should be"
+
+    path.parent.unlink()
+    path.mkdir(parents=True)  # a folder where the file should be
+    unreadable = ann.get("/librarian/files/about.md")
+    assert unreadable.status_code == 503 and "cannot be read" in unreadable.text
+    assert desk.test_client().get("/about").status_code == 404  # never a 500

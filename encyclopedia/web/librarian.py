@@ -5,6 +5,7 @@ and every POST a CSRF token; the work itself is done by :mod:`encyclopedia.libra
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import subprocess  # nosec B404 - runs this package's own reindex command, no shell
 import sys
@@ -43,6 +44,7 @@ from encyclopedia.web.auth import csrf
 from encyclopedia.web.forms import ArticleForm, ImageForm
 from encyclopedia.web.security import no_store
 
+log = logging.getLogger(__name__)
 bp = Blueprint("librarian", __name__, url_prefix="/librarian")
 
 
@@ -279,9 +281,15 @@ def images():
             stored = store_upload(form.image.data.read(), media_dir, form.caption.data)
         except UploadRefused as exc:
             form.image.errors = [f"Not stored: {exc}."]
+        except OSError as exc:  # a full disk, a folder the site may not write
+            log.error("image upload could not be written: %s", exc)
+            form.image.errors = [
+                "Not stored: the server could not write the file. Try again later."
+            ]
+            status = 503
         else:
             workspace().audit.record(who(), "image uploaded", None, stored.name)
-    if request.method == "POST" and stored is None:
+    if request.method == "POST" and stored is None and status == 200:
         status = 422
     return render_template(
         "librarian/images.html",
@@ -311,9 +319,13 @@ def site_file(key: str):
 
 def _site_file(key: str):
     editor = workspace().editor
-    text, base = current_text(editor, key)
+    try:
+        text, base = current_text(editor, key)
+    except OSError as exc:  # a folder where the file should be, a disk error
+        abort(503, description=f"content/{SITE_FILES[key].relative} cannot be read: {exc}")
     problems: list[str] = []
     conflict = None
+    unwritable = False
     if request.method == "POST":
         text = request.form.get("text", "")[: 2 * 2**20]
         try:
@@ -330,6 +342,10 @@ def _site_file(key: str):
         except EditConflict as exc:
             conflict = exc
             base = exc.current_digest or ""
+        except OSError as exc:  # a full disk, a folder the site may not write
+            log.error("%s could not be written: %s", key, exc)
+            problems = ["the server could not write the file, so nothing changed; try again later"]
+            unwritable = True
         else:
             flash(saved.indexed)
             return redirect(url_for("librarian.history", slug=key), code=303)
@@ -341,7 +357,7 @@ def _site_file(key: str):
         problems=problems,
         conflict=conflict,
         lines=diff(conflict.current_text, text) if conflict else None,
-    ), (422 if problems else 409 if conflict else 200)
+    ), (503 if unwritable else 422 if problems else 409 if conflict else 200)
 
 
 @bp.get("/history/<slug>")
