@@ -288,8 +288,9 @@ class Library:
         or recycled worker is never cold."""
         snapshot = self.snapshot()
         planner(snapshot, self.thesaurus.get())
-        for table in ("site_map", "suggestions"):
+        for table in ("site_map", "suggestions", "shelves"):
             getattr(snapshot, table)
+        snapshot.suggestions.warm()
         snapshot.vector_rows()  # for this thread; each other thread makes its own once
 
     def suggest(self, text: str, limit: int = 10) -> list[Suggestion]:

@@ -48,6 +48,9 @@ class SuggestionIndex:
     _NAME_BITS = 16  # an article has fewer than 65,536 names
     _RANK_BIT = 1 << 48  # set for other names, so titles sort first
     _OFFSET_BITS = 16  # an inner word starts fewer than 65,536 characters into a name
+    # Near misses keep a table of name starts per width up to this (tables 4 to 12 cost
+    # under 1 MB together at 50,000 articles); a longer prefix is compared name by name.
+    _MAX_TABLE_WIDTH = 12
 
     def __init__(self, entries: list[CatalogEntry]):
         self._entries = list(entries)
@@ -75,6 +78,7 @@ class SuggestionIndex:
                 at = key.find(" ", at + 1)
         inner.sort()  # the same order as whole names: by key, then by code
         self._inner_refs = array("q", [ref for _, _, ref in inner])
+        self._start_tables: dict[int, tuple[list[str], array]] = {}
 
     def _inner_key(self, at: int) -> str:
         ref = self._inner_refs[at]
@@ -146,6 +150,68 @@ class SuggestionIndex:
             found.setdefault(entry.slug, entry)
         return list(found.values())[:limit]
 
+    def near_misses(self, typed: str, count: int) -> list[tuple[str, int, str, CatalogEntry]]:
+        """The ``count`` names whose start is nearest ``typed`` (one typo allowed in up
+        to 5 letters, two beyond), as (key, row, name, entry): nearest first, then titles,
+        then the shortest.
+
+        Names are compared by their first ``len(typed)`` letters. Sorted names that share
+        those letters are neighbours, so each distinct start is compared once and stands
+        for its run of names: at 50,000 articles 90,000 names are 1,100 starts of 4
+        letters, and a misspelled prefix ("hart", "pnue") took 25 ms against every name
+        and takes well under 1 ms against the starts."""
+        allowed = 1 if len(typed) <= 5 else 2
+        width = len(typed)
+        keys = self._whole_keys
+        if width <= self._MAX_TABLE_WIDTH:
+            starts, first_rows = self._starts(width)
+            close = process.extract(
+                typed, starts, scorer=OSA.distance, score_cutoff=allowed, limit=None
+            )
+            rows: list[tuple[int, int]] = []  # (distance, row), in the order taken below
+            for _, distance, at in sorted(close, key=lambda c: (c[1], c[2])):
+                end = first_rows[at + 1] if at + 1 < len(first_rows) else len(keys)
+                rows.extend((int(distance), row) for row in range(first_rows[at], end))
+                if len(rows) >= count:
+                    break
+            rows = rows[:count]
+        else:  # a long prefix: rare, and every width would be another table
+            close = process.extract(
+                typed,
+                keys,
+                scorer=OSA.distance,
+                processor=lambda s: s[:width],
+                score_cutoff=allowed,
+                limit=count,
+            )
+            rows = [(int(distance), at) for _, distance, at in close]
+        found = [(distance, self._row(keys[row], self._whole_codes[row])) for distance, row in rows]
+        found.sort(key=lambda f: (f[0], f[1][1], len(f[1][0])))
+        return [row for _, row in found]
+
+    def warm(self) -> None:
+        """Make the tables of the widths patients type most (about 12 ms each at 50,000
+        articles), so no one waits for them."""
+        for width in (4, 5, 6):
+            self._starts(width)
+
+    def _starts(self, width: int) -> tuple[list[str], array]:
+        """Each distinct first ``width`` letters of the sorted names, and the row where
+        its run of names begins; made once per width, when first asked for."""
+        table = self._start_tables.get(width)
+        if table is None:
+            starts: list[str] = []
+            first_rows = array("q")
+            last = None
+            for row, key in enumerate(self._whole_keys):
+                start = key[:width]
+                if start != last:
+                    starts.append(start)
+                    first_rows.append(row)
+                    last = start
+            table = self._start_tables[width] = (starts, first_rows)
+        return table
+
     def folded_names(self) -> list[str]:
         """Every name, folded, in order (a name shared by two articles twice)."""
         return self._whole_keys
@@ -169,20 +235,5 @@ class SuggestionIndex:
         add(self._prefixed(len(whole), whole.__getitem__, int, typed, limit))
         add(self.named_from_a_later_word(typed, limit))
         if len(out) < limit and len(typed) >= 4:
-            allowed = 1 if len(typed) <= 5 else 2
-            width = len(typed)
-            close = process.extract(
-                typed,
-                self._whole_keys,
-                scorer=OSA.distance,
-                processor=lambda s: s[:width],
-                score_cutoff=allowed,
-                limit=limit * 2,
-            )
-            add(
-                sorted(
-                    (self._row(self._whole_keys[i], self._whole_codes[i]) for _, _, i in close),
-                    key=lambda r: (OSA.distance(typed, r[0][:width]), r[1], len(r[0])),
-                )
-            )
+            add(self.near_misses(typed, limit * 2))
         return out
