@@ -22,7 +22,7 @@ from encyclopedia.search.builds import CATALOG
 from encyclopedia.search.documents import CatalogEntry
 from encyclopedia.search.engine.reading import IndexUnavailable, OpenIndex
 from encyclopedia.search.engine.schema import SCHEMA_VERSION
-from encyclopedia.search.pages import SiteMapEntry, site_map_of
+from encyclopedia.search.pages import SiteMapEntry, site_map_from
 from encyclopedia.search.spelling import Corrector
 from encyclopedia.search.suggestions import SuggestionIndex
 from encyclopedia.search.thesaurus import Thesaurus
@@ -92,7 +92,7 @@ class Snapshot:
 
     @cached_property
     def site_map(self) -> dict[str, list[SiteMapEntry]]:
-        return site_map_of(self.catalog.values())
+        return site_map_from(self.suggestions.names_in_order())
 
     def vector_rows(self) -> tuple[np.ndarray, np.ndarray]:
         """Each vector row's document number and each document's row (see

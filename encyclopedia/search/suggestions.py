@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -211,6 +211,15 @@ class SuggestionIndex:
                     last = start
             table = self._start_tables[width] = (starts, first_rows)
         return table
+
+    def names_in_order(self) -> Iterator[tuple[str, CatalogEntry, int]]:
+        """Every name as (its folded key, its article, its position among the article's
+        names: 0 for the title), by key, then titles first, then in catalog order: what
+        the A–Z is made from, without folding and sorting 90,000 names a second time."""
+        entries, name_mask = self._entries, (1 << self._NAME_BITS) - 1
+        for key, code in zip(self._whole_keys, self._whole_codes, strict=True):
+            code &= self._RANK_BIT - 1
+            yield key, entries[code >> self._NAME_BITS], code & name_mask
 
     def folded_names(self) -> list[str]:
         """Every name, folded, in order (a name shared by two articles twice)."""
