@@ -9,8 +9,10 @@ from hypothesis import strategies as st
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from encyclopedia.normalize import fold
 from encyclopedia.search import Library
 from encyclopedia.search.suggestions import SuggestionIndex
+from encyclopedia.search.words import key_of_folded, name_key
 
 
 @pytest.fixture(scope="module", params=["shipped", "medlineplus"])
@@ -66,3 +68,10 @@ def test_any_typo_of_any_name_gives_the_same_suggestions(names, data):
     count = data.draw(st.sampled_from([1, 5, 20]))
     found = [(r[2], r[3].slug) for r in index.near_misses(typed, count)]
     assert found == every_name(index, typed, count)
+
+
+@given(st.text(max_size=40))
+def test_folding_twice_changes_nothing_so_folded_names_key_the_same(name: str):
+    """The name tables key the names they already hold folded without folding again."""
+    assert fold(fold(name)) == fold(name)
+    assert key_of_folded(fold(name)) == name_key(name)

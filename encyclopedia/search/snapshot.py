@@ -26,7 +26,7 @@ from encyclopedia.search.pages import SiteMapEntry, site_map_from
 from encyclopedia.search.spelling import Corrector
 from encyclopedia.search.suggestions import SuggestionIndex
 from encyclopedia.search.thesaurus import Thesaurus
-from encyclopedia.search.words import name_key, word_key
+from encyclopedia.search.words import key_of_folded, name_key, word_key
 
 
 class Snapshot:
@@ -83,7 +83,7 @@ class Snapshot:
         (most are) is that same string, not a copy: 7 MB at 50,000 articles."""
         keys = set()
         for folded in self.suggestions.folded_names():
-            key = name_key(folded)
+            key = key_of_folded(folded)
             keys.add(folded if key == folded else key)
         # Hidden search aliases are names to the planner, not to suggestions or the A–Z.
         keys.update(name_key(a) for entry in self.catalog.values() for a in entry.aliases)

@@ -6,6 +6,8 @@ the index's analyzer all use these, so "the same name" means one thing in all of
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from encyclopedia.normalize import fold
 from encyclopedia.search.spelling import american
 
@@ -20,6 +22,7 @@ STOP_WORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=1 << 16)  # a few thousand distinct words make 400,000 name words
 def word_key(word: str) -> str:
     """One folded word as names are compared: variant spelling unified, plural folded.
 
@@ -41,4 +44,10 @@ def name_key(name: str) -> str:
     Stop words are kept on purpose: "Heart attack" and "Attack of the heart" are not
     the same name.
     """
-    return " ".join(word_key(word) for word in fold(name).split())
+    return key_of_folded(fold(name))
+
+
+def key_of_folded(folded: str) -> str:
+    """:func:`name_key` of a name already folded (folding twice changes nothing), for
+    the tables that hold 90,000 folded names at 50,000 articles."""
+    return " ".join(word_key(word) for word in folded.split())
