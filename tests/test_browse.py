@@ -108,6 +108,8 @@ def test_an_article_links_to_its_kind_and_groups(client):
         ("/browse/group/no-such-group", 404),
         ("/browse/shelf/tests", 404),
         ("/browse/kind/test?page=two", 400),
+        ("/browse/kind/test?page=0", 400),
+        ("/browse/kind/test?page=-3", 400),
     ],
 )
 def test_browse_addresses_that_lead_nowhere_say_so(client, path: str, status: int):

@@ -82,14 +82,16 @@ class ShelfPage:
 
 
 def shelf_page(shelf: Shelf, page: Any, size: int) -> ShelfPage | None:
-    """One page of a shelf, or None past its last page (a page that is not a number is a
-    :class:`BadRequest`)."""
+    """One page of a shelf, or None past its last page (a page that is not a number, or
+    is below 1, is a :class:`BadRequest`)."""
     try:
         number = int(page) if page not in (None, "") else 1
     except (TypeError, ValueError):
         raise BadRequest("page must be a whole number") from None
+    if number < 1:
+        raise BadRequest("page must be 1 or more")
     pages = max(1, -(-len(shelf.entries) // size))
-    if not 1 <= number <= pages:
+    if number > pages:
         return None
     at = (number - 1) * size
     return ShelfPage(shelf, number, pages, shelf.entries[at : at + size])
