@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint audit chromium bench bench-editing bench-caches relevance load screenshot clean
+.PHONY: run test lint audit chromium dictionaries bench bench-editing bench-caches relevance load screenshot clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,semantic]'
 	touch $@
 
-run: $(STAMP)
+run: $(STAMP) dictionaries
 	$(BIN)/encyclopedia reindex --if-missing
 	$(BIN)/encyclopedia serve --host $(HOST) --port $(PORT)
 
@@ -35,6 +35,15 @@ chromium:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
+# Lists of real words, which spelling correction leaves alone (search/vocabulary.py):
+# Debian's wamerican and hunspell-en-med. The site runs without them, correcting less well.
+dictionaries:
+	@[ -e /usr/share/dict/american-english ] && [ -e /usr/share/hunspell/en_med_glut.dic ] || { \
+		echo "Installing the English and medical word lists"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wamerican hunspell-en-med \
+			>/dev/null || echo "Word lists not installed: spelling corrects from names alone"; }
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -42,7 +51,7 @@ lint: $(STAMP)
 audit: $(STAMP)
 	tools/audit.sh
 
-test: $(STAMP) chromium node_modules/.installed lint audit
+test: $(STAMP) chromium dictionaries node_modules/.installed lint audit
 	$(BIN)/python -m pytest
 
 # Benchmarks (not part of `make test`): speed and memory, and search quality.

@@ -18,6 +18,20 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The real consumer-health data (see its SOURCES.md) sits beside the clone, as in CI.
 CORPUS_DIR = PROJECT_ROOT.parent / "shared" / "corpus"
 MEDLINEPLUS_FILE = "medlineplus_health_topics_en_2025-10-01.json"
+# Word lists of real words, which spelling correction leaves alone (search/vocabulary.py):
+# Debian's wamerican and hunspell-en-med, installed by `make run` and `make test`.
+DICTIONARIES = (
+    Path("/usr/share/dict/american-english"),
+    Path("/usr/share/hunspell/en_med_glut.dic"),
+)
+
+
+def _env_paths(name: str, default: tuple[Path, ...]) -> tuple[Path, ...]:
+    """A list of files separated as in PATH; set but empty means none."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return tuple(Path(p) for p in raw.split(os.pathsep) if p.strip())
 
 
 def _env_int(name: str, default: int) -> int:
@@ -57,6 +71,8 @@ class Settings:
     # Semantic search (encyclopedia/search/semantic.py) when its model is installed;
     # ENCYCLOPEDIA_SEMANTIC=0 turns it off, for lexical-only builds and searches.
     semantic: bool = True
+    # ENCYCLOPEDIA_DICTIONARIES: the word lists, separated by ":"; empty for none.
+    dictionaries: tuple[Path, ...] = DICTIONARIES
     # The reading age the editor's preview measures articles against (NHS guidance: 11).
     reading_age: int = 11
     # How long a review holds: after it, the article says it is due for review (NHS: 3).
@@ -103,6 +119,7 @@ class Settings:
             secret_key=env.get("ENCYCLOPEDIA_SECRET_KEY") or cls.secret_key,
             https=env.get("ENCYCLOPEDIA_HTTPS", "").lower() in ("1", "true", "yes"),
             semantic=env.get("ENCYCLOPEDIA_SEMANTIC", "1").lower() not in ("0", "false", "no"),
+            dictionaries=_env_paths("ENCYCLOPEDIA_DICTIONARIES", DICTIONARIES),
             reading_age=_env_int("ENCYCLOPEDIA_READING_AGE", cls.reading_age),
             review_years=_env_int("ENCYCLOPEDIA_REVIEW_YEARS", cls.review_years),
             corpus_dir=Path(env.get("ENCYCLOPEDIA_CORPUS_DIR") or CORPUS_DIR),

@@ -29,6 +29,7 @@ class Health:
     extra: list[str] = field(default_factory=list)
     error: str | None = None
     semantic: str = ""  # whether meaning is searched, and if not why
+    vocabulary: str = ""  # the word lists spelling correction leaves alone
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -50,4 +51,6 @@ class Health:
                 said.append(f"{len(slugs)} article(s) {label}: {', '.join(slugs[:10])}")
         if self.semantic and not self.semantic.startswith("on"):
             said.append(self.semantic)
+        if self.vocabulary.startswith("none"):
+            said.append(f"word lists: {self.vocabulary}")
         return said

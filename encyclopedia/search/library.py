@@ -14,15 +14,16 @@ import datetime as dt
 import logging
 import os
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from encyclopedia.articles import Article, ContentFolder
-from encyclopedia.config import Settings
+from encyclopedia.config import DICTIONARIES, Settings
 from encyclopedia.lru import LRUCache
 from encyclopedia.normalize import fold, sort_key
 from encyclopedia.search import results as searching
-from encyclopedia.search import semantic
+from encyclopedia.search import semantic, vocabulary
 from encyclopedia.search.browse import ShelfPage, Shelves, shelf_page
 from encyclopedia.search.builds import CURRENT, published, writer_running
 from encyclopedia.search.documents import CatalogEntry, StoredPage, stored_page
@@ -68,8 +69,11 @@ class Library:
         lay_words: bool = True,
         keep_results: bool = True,
         emergency: Path | None = None,
+        dictionaries: Sequence[Path] = DICTIONARIES,
     ):
         self.index_dir = Path(index_dir)
+        # Real words, which spelling correction leaves alone (vocabulary.py).
+        self.vocabulary = vocabulary.load(tuple(Path(p) for p in dictionaries))
         # One embedder per process, or None and why (lexical only, said once in the log).
         self.embedder, self.semantic_status = _load_embedder(semantic)
         # The shipped lay words with the librarians' file on top (thesaurus.py).
@@ -105,6 +109,7 @@ class Library:
             max_page_size=settings.max_page_size,
             site_map_page_size=settings.site_map_page_size,
             semantic=settings.semantic,
+            dictionaries=settings.dictionaries,
         )
 
     # -- opening -------------------------------------------------------------------
@@ -194,7 +199,9 @@ class Library:
 
     def plan(self, text: str, *, exact: bool = False) -> QueryPlan:
         """How a query will be read: corrections, thesaurus terms, names it contains."""
-        return planner(self.snapshot(), self.thesaurus.get()).plan(self.clean(text), exact=exact)
+        return planner(self.snapshot(), self.thesaurus.get(), vocabulary=self.vocabulary).plan(
+            self.clean(text), exact=exact
+        )
 
     def search(
         self,
@@ -221,7 +228,15 @@ class Library:
         found = self.kept_results.get_or_load(
             key,
             lambda: searching.search(
-                snapshot, self.embedder, thesaurus, cleaned, page, size, exact, kind=kind or None
+                snapshot,
+                self.embedder,
+                thesaurus,
+                cleaned,
+                page,
+                size,
+                exact,
+                kind=kind or None,
+                vocabulary=self.vocabulary,
             ),
         )
         if self.emergency.get().match(cleaned):
@@ -255,6 +270,7 @@ class Library:
             False,
             named=named,
             keep=not leads_to,
+            vocabulary=self.vocabulary,
         )
 
     # -- pages -----------------------------------------------------------------------
@@ -357,6 +373,7 @@ class Library:
                 running,
                 error=str(exc),
                 semantic=self.semantic_status,
+                vocabulary=self.vocabulary.describe(),
             )
         catalog = snapshot.catalog
         missing = sorted(set(on_disk) - set(catalog))
@@ -379,6 +396,7 @@ class Library:
             extra,
             error=self.damage,
             semantic=self._semantic_health(snapshot),
+            vocabulary=self.vocabulary.describe(),
         )
 
     def _semantic_health(self, snapshot: Snapshot) -> str:

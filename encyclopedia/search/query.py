@@ -22,7 +22,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -129,23 +129,28 @@ class Planner:
         corrector: Corrector,
         name_keys: set[str] | dict,
         thesaurus: Thesaurus,
+        vocabulary: Container[str] = (),
     ):
         self.document_frequency = known
         self.corrector = corrector
         self.name_keys = name_keys
         self.thesaurus = thesaurus
+        self.vocabulary = vocabulary  # real words, corrected only into a longer name
 
     # -- step 1: spelling -------------------------------------------------------------
     def _frequency(self, word: str) -> int:
         terms = analyze(word)
         return max((self.document_frequency(t) for t in terms), default=0)
 
-    def _names_with(self, words: list[str], position: int) -> int:
-        """How many article names the words around ``position`` spell out."""
+    def _names_with(self, words: list[str], position: int, min_words: int = 1) -> int:
+        """How many article names of at least ``min_words`` words the words around
+        ``position`` spell out."""
         keys = [word_key(w) for w in words]
         found = 0
         for start in range(max(0, position - MAX_NAME_WORDS + 1), position + 1):
-            for end in range(position + 1, min(len(keys), start + MAX_NAME_WORDS) + 1):
+            for end in range(
+                max(position + 1, start + min_words), min(len(keys), start + MAX_NAME_WORDS) + 1
+            ):
                 if " ".join(keys[start:end]) in self.name_keys:
                     found += 1
         return found
@@ -167,6 +172,15 @@ class Planner:
         return best[1] if best else None
 
     def _correct(self, words: list[str], exact: bool):
+        # Mistyped words first, real words after: "hart atack" must have become "hart
+        # attack" before "hart" can be seen to make a name with it.
+        corrected, applied, suggested = self._correct_pass(words, exact, real_words=False)
+        corrected, applied_real, suggested_real = self._correct_pass(
+            corrected, exact, real_words=True
+        )
+        return corrected, applied + applied_real, suggested + suggested_real
+
+    def _correct_pass(self, words: list[str], exact: bool, *, real_words: bool):
         corrected = list(words)
         applied: list[Correction] = []
         suggested: list[Correction] = []
@@ -176,6 +190,14 @@ class Planner:
             if len(word) < 4 or not word.isalpha() or word in STOP_WORDS or word in self.corrector:
                 position += 1
                 continue
+            # A real word ("achalasia", "bold", "police") is what the patient meant,
+            # unless the correction joins the words beside it into an article's name
+            # ("hart attack": heart attack); then the correction explains more of the
+            # query than the word did. Never split, never merely offered instead.
+            real = word in self.vocabulary
+            if real != real_words:
+                position += 1
+                continue
             if self._joins(corrected, position):
                 position += 1
                 continue
@@ -183,7 +205,7 @@ class Planner:
             if frequency > RARE:
                 position += 1
                 continue
-            split = self._split(word) if frequency == 0 else None
+            split = self._split(word) if frequency == 0 and not real else None
             if split:
                 fix = Correction(word, " ".join(split), 1)
                 replacement = list(split)
@@ -191,11 +213,11 @@ class Planner:
                 best = None
                 for candidate in self.corrector.candidates(word):
                     trial = [*corrected[:position], candidate.right, *corrected[position + 1 :]]
-                    names = self._names_with(trial, position)
+                    names = self._names_with(trial, position, min_words=2 if real else 1)
                     rank = (names > 0, -candidate.distance, names)
                     if best is None or rank > best[0]:
                         best = (rank, candidate, names)
-                if best is None:
+                if best is None or (real and not best[2]):
                     position += 1
                     continue
                 _, fix, names = best
@@ -267,9 +289,30 @@ class Planner:
                 slots.append(Slot((Alternative(typed), Alternative(alternative))))
                 position += length
                 continue
-            slots.append(Slot((Alternative((words[position],)),)))
+            word = words[position]
+            base = self._derived_from(word)
+            if base:
+                reason = f"{word} = {base}"
+                slots.append(Slot((Alternative((word,)), Alternative((base,), reason))))
+            else:
+                slots.append(Slot((Alternative((word,)),)))
             position += 1
         return slots
+
+    def _derived_from(self, word: str) -> str | None:
+        """The name word an adjective is made from: "asthmatics" were about asthma and
+        "arthritic" knees about arthritis, but no stemmer takes either back to its noun.
+        Only towards a word of the names (the corrector's dictionary)."""
+        if len(word) < 6 or not word.isalpha() or word in self.corrector:
+            return None
+        stem = word[:-1] if word.endswith("s") else word
+        for ending, nouns in _DERIVATIONS:
+            if stem.endswith(ending):
+                for noun in nouns:
+                    base = stem[: -len(ending)] + noun
+                    if base in self.corrector:
+                        return base
+        return None
 
     # -- step 4: names in the query ---------------------------------------------------------
     def _boosts(self, slots: list[Slot]) -> list[NameBoost]:
@@ -332,6 +375,18 @@ class Planner:
             phrases=tuple(dict.fromkeys(phrases)),
             boosts=tuple(self._boosts(slots)) if slots else (),
         )
+
+
+# Adjective endings and the nouns they come from, longest ending first.
+_DERIVATIONS = (
+    ("atic", ("a",)),  # asthmatic
+    ("itic", ("itis",)),  # arthritic, bronchitic
+    ("ptic", ("psy",)),  # epileptic, narcoleptic
+    ("otic", ("osis",)),  # psychotic, cirrhotic, sclerotic
+    ("etic", ("es",)),  # diabetic
+    ("iac", ("ia",)),  # hemophiliac, insomniac
+    ("ic", ("ia", "y")),  # anemic, leukemic, dyslexic; allergic
+)
 
 
 def _of_phrase(words: list[str], position: int) -> tuple[int, tuple[str, ...]] | None:

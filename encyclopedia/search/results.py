@@ -9,6 +9,7 @@ snapshot are the :class:`~encyclopedia.search.library.Library`'s.
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,12 +104,19 @@ class Results:
         }
 
 
-def planner(snapshot: Snapshot, thesaurus: Thesaurus, *, keep: bool = True) -> Planner:
+def planner(
+    snapshot: Snapshot,
+    thesaurus: Thesaurus,
+    *,
+    keep: bool = True,
+    vocabulary: Container[str] = (),
+) -> Planner:
     return Planner(
         known=snapshot.index.document_frequency,
         corrector=snapshot.corrector(thesaurus, keep=keep),
         name_keys=snapshot.name_keys,
         thesaurus=thesaurus,
+        vocabulary=vocabulary,
     )
 
 
@@ -124,8 +132,9 @@ def search(
     named: str | None = None,
     keep: bool = True,
     kind: str | None = None,
+    vocabulary: Container[str] = (),
 ) -> Results:
-    plan = planner(snapshot, thesaurus, keep=keep).plan(cleaned, exact=exact)
+    plan = planner(snapshot, thesaurus, keep=keep, vocabulary=vocabulary).plan(cleaned, exact=exact)
     if plan.is_empty and named is None:
         return Results(cleaned, 0, page, size, (), None, plan.did_you_mean, kind=kind)
     query = build_query(plan) if not plan.is_empty else tree.NOTHING
