@@ -197,11 +197,14 @@ def search(
 
 
 def _exact_docnums(plan: QueryPlan, snapshot: Snapshot, named: str | None = None) -> frozenset[int]:
-    """Articles the query names exactly as typed (a title or other name): they come
-    first whatever meaning says. Not after a correction, which may be wrong."""
+    """Articles the query names exactly (a title or other name): they come first
+    whatever meaning says. Also when spelling corrected the query into the name ("astma":
+    Asthma, "prostrate cancer"): now that a real word is never corrected into another
+    article's name (vocabulary.py), such a correction mends a typo. Measured with
+    bench/relevance.py on 2026-12-03: tuned set 0.979 -> 0.992 at 1, old held-out 0.855
+    -> 0.880, the real-query sets unchanged (the model, reading what was typed, had put
+    "astma" nearer Autism)."""
     found = snapshot.index.matching("slug", named) if named else set()
-    if plan.corrections:
-        return frozenset(found)
     for boost in plan.boosts:
         if boost.weight >= 1.0 and boost.reason is None:
             found.update(snapshot.index.matching("name_keys", boost.key))

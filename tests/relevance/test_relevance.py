@@ -111,6 +111,13 @@ def test_real_held_out_words_do_far_better_than_plain_bm25(medline_library, medl
         ("covid", "covid-19-coronavirus-disease-2019"),
         ("loose weight", "weight-control"),
         ("pink eye", "pink-eye"),
+        # A real medical word is not corrected into another article's name.
+        ("achalasia", "esophagus-disorders"),
+        # A typo corrected into a whole name: that article first, whatever the model
+        # makes of the typo ("astma" is nearer Autism to it).
+        ("astma", "asthma"),
+        ("pnuemonia", "pneumonia"),
+        ("prostrate cancer", "prostate-cancer"),
     ],
 )
 def test_what_went_wrong_on_real_queries_now_goes_right(medline_library, query, slug):
