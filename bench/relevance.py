@@ -10,7 +10,8 @@ BM25F and SQLite FTS5 on the same articles, in one run:
   tuning and never tuned on: the honest estimate;
 - the older tuned and held-out sets (tests/relevance/*.yaml), every also-called name and
   every title;
-- an ablation on the real-query sets: without meaning, without the thesaurus, neither.
+- an ablation on the real-query sets: each stage left out in turn (meaning, the thesaurus,
+  spelling correction, the word lists that protect real words, names), and all of them.
 
 Exits non-zero below the targets: real dev s@1 >= 0.90 and s@10 >= 0.98, real held-out
 s@1 >= 0.90, also-called names first >= 0.99, titles first >= 0.995.
@@ -97,14 +98,20 @@ def main() -> int:
         theirs = {name: evaluate(cases, bm25) for name, cases in sets.items()}
         fts = {name: evaluate(cases, fts5) for name, cases in sets.items()}
         ablation = {}
-        for label, semantic, lay_words in [
-            ("everything", None, True),
-            ("no meaning (lexical only)", False, True),
-            ("no thesaurus (neither lay words nor content's)", None, False),
-            ("neither", False, False),
+        for label, semantic, lay_words, options in [
+            ("everything", None, True, {}),
+            ("no meaning (lexical only)", False, True, {}),
+            ("no thesaurus (neither lay words nor content's)", None, False, {}),
+            ("no meaning, no thesaurus", False, False, {}),
+            ("no spelling correction", None, True, {"without": ("correction",)}),
+            ("no word lists (real words corrected too)", None, True, {"dictionaries": ()}),
+            ("no names (no name boosts, no exact name first)", None, True, {"without": ("names",)}),
+            ("plain: none of these", False, False, {"without": ("correction", "names")}),
         ]:
             thesaurus = THESAURUS if lay_words else empty
-            variant = Library(index, thesaurus=thesaurus, semantic=semantic, lay_words=lay_words)
+            variant = Library(
+                index, thesaurus=thesaurus, semantic=semantic, lay_words=lay_words, **options
+            )
             ablation[label] = [
                 evaluate(sets[name], project_ranker(variant))["all"]
                 for name in ("real dev", "real held-out", "tuned")

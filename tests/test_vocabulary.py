@@ -122,3 +122,15 @@ def test_an_adjective_leads_to_the_article_on_its_noun(topics, query, slug):
 def test_health_names_the_word_lists(topics, medlineplus):
     said = topics.health(medlineplus[0]).to_dict()["vocabulary"]
     assert "american-english" in said and "en_med_glut.dic" in said
+
+
+def test_an_unknown_stage_cannot_be_left_out(medlineplus):
+    with pytest.raises(ValueError, match="no such stage"):
+        Library(medlineplus[1], without=("spelling",))
+
+
+def test_ablation_switches_turn_their_stage_off(medlineplus):
+    content, index = medlineplus
+    plain = Library(index, thesaurus=content / "thesaurus.yaml", without=("correction", "names"))
+    plan = plain.plan("hart attack")
+    assert plan.corrections == () and plan.boosts == ()

@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ from encyclopedia.search.pages import (
     letter_of,
     site_map_page,
 )
-from encyclopedia.search.query import QueryPlan, clean_query
+from encyclopedia.search.query import QueryPlan, Stages, clean_query
 from encyclopedia.search.results import MAX_PAGE, Results, planner
 from encyclopedia.search.snapshot import Snapshot, open_with_retries
 from encyclopedia.search.suggestions import Suggestion
@@ -70,10 +70,17 @@ class Library:
         keep_results: bool = True,
         emergency: Path | None = None,
         dictionaries: Sequence[Path] = DICTIONARIES,
+        without: Collection[str] = (),
     ):
+        """``without``: planner stages left out ("correction", "names"), for the
+        ablation in bench/relevance.py; patients always get every stage."""
         self.index_dir = Path(index_dir)
         # Real words, which spelling correction leaves alone (vocabulary.py).
         self.vocabulary = vocabulary.load(tuple(Path(p) for p in dictionaries))
+        unknown = set(without) - {"correction", "names"}
+        if unknown:
+            raise ValueError(f"no such stage: {', '.join(sorted(unknown))}")
+        self.stages = Stages(self.vocabulary, "correction" not in without, "names" not in without)
         # One embedder per process, or None and why (lexical only, said once in the log).
         self.embedder, self.semantic_status = _load_embedder(semantic)
         # The shipped lay words with the librarians' file on top (thesaurus.py).
@@ -199,7 +206,7 @@ class Library:
 
     def plan(self, text: str, *, exact: bool = False) -> QueryPlan:
         """How a query will be read: corrections, thesaurus terms, names it contains."""
-        return planner(self.snapshot(), self.thesaurus.get(), vocabulary=self.vocabulary).plan(
+        return planner(self.snapshot(), self.thesaurus.get(), stages=self.stages).plan(
             self.clean(text), exact=exact
         )
 
@@ -236,7 +243,7 @@ class Library:
                 size,
                 exact,
                 kind=kind or None,
-                vocabulary=self.vocabulary,
+                stages=self.stages,
             ),
         )
         if self.emergency.get().match(cleaned):
@@ -270,7 +277,7 @@ class Library:
             False,
             named=named,
             keep=not leads_to,
-            vocabulary=self.vocabulary,
+            stages=self.stages,
         )
 
     # -- pages -----------------------------------------------------------------------

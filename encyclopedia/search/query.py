@@ -119,6 +119,19 @@ class QueryPlan:
         return next((b.reason for b in self.boosts if b.key == key), None)
 
 
+@dataclass(frozen=True)
+class Stages:
+    """How the planner reads queries. Everything is on for patients; bench/relevance.py
+    turns stages off one at a time to measure what each adds (the README's ablation)."""
+
+    vocabulary: Container[str] = ()  # real words, corrected only into a longer name
+    correction: bool = True
+    names: bool = True  # names in the query boosted, an exact name first
+
+
+EVERY_STAGE = Stages()  # without word lists: a Library reads those (Settings.dictionaries)
+
+
 class Planner:
     """Plans queries against one published index and one thesaurus."""
 
@@ -129,13 +142,13 @@ class Planner:
         corrector: Corrector,
         name_keys: set[str] | dict,
         thesaurus: Thesaurus,
-        vocabulary: Container[str] = (),
+        stages: Stages = EVERY_STAGE,
     ):
         self.document_frequency = known
         self.corrector = corrector
         self.name_keys = name_keys
         self.thesaurus = thesaurus
-        self.vocabulary = vocabulary  # real words, corrected only into a longer name
+        self.stages = stages
 
     # -- step 1: spelling -------------------------------------------------------------
     def _frequency(self, word: str) -> int:
@@ -194,7 +207,7 @@ class Planner:
             # unless the correction joins the words beside it into an article's name
             # ("hart attack": heart attack); then the correction explains more of the
             # query than the word did. Never split, never merely offered instead.
-            real = word in self.vocabulary
+            real = word in self.stages.vocabulary
             if real != real_words:
                 position += 1
                 continue
@@ -357,7 +370,10 @@ class Planner:
                 loose.append(match.group(1))
         rest = _QUOTED.sub(" ", text).replace('"', " ")
         words = fold(" ".join([*loose, rest])).split()
-        corrected, applied, suggested = self._correct(words, exact)
+        if self.stages.correction:
+            corrected, applied, suggested = self._correct(words, exact)
+        else:
+            corrected, applied, suggested = words, [], []
         slots = self._slots(corrected)
         searched = " ".join(corrected) if applied else text
         did_you_mean = None
@@ -373,7 +389,7 @@ class Planner:
             did_you_mean=did_you_mean,
             slots=tuple(slots),
             phrases=tuple(dict.fromkeys(phrases)),
-            boosts=tuple(self._boosts(slots)) if slots else (),
+            boosts=tuple(self._boosts(slots)) if slots and self.stages.names else (),
         )
 
 

@@ -9,7 +9,6 @@ snapshot are the :class:`~encyclopedia.search.library.Library`'s.
 
 from __future__ import annotations
 
-from collections.abc import Container
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +19,14 @@ from encyclopedia.search import fusion, semantic, tree
 from encyclopedia.search.documents import CatalogEntry, PageSection, StoredPage
 from encyclopedia.search.engine import snippets
 from encyclopedia.search.engine.schema import analyze
-from encyclopedia.search.query import EXACT_NAME_BOOST, Planner, QueryPlan, build_query
+from encyclopedia.search.query import (
+    EVERY_STAGE,
+    EXACT_NAME_BOOST,
+    Planner,
+    QueryPlan,
+    Stages,
+    build_query,
+)
 from encyclopedia.search.snapshot import Snapshot
 from encyclopedia.search.thesaurus import Thesaurus
 from encyclopedia.search.words import STOP_WORDS, name_key, word_key
@@ -109,14 +115,14 @@ def planner(
     thesaurus: Thesaurus,
     *,
     keep: bool = True,
-    vocabulary: Container[str] = (),
+    stages: Stages = EVERY_STAGE,
 ) -> Planner:
     return Planner(
         known=snapshot.index.document_frequency,
         corrector=snapshot.corrector(thesaurus, keep=keep),
         name_keys=snapshot.name_keys,
         thesaurus=thesaurus,
-        vocabulary=vocabulary,
+        stages=stages,
     )
 
 
@@ -132,9 +138,9 @@ def search(
     named: str | None = None,
     keep: bool = True,
     kind: str | None = None,
-    vocabulary: Container[str] = (),
+    stages: Stages = EVERY_STAGE,
 ) -> Results:
-    plan = planner(snapshot, thesaurus, keep=keep, vocabulary=vocabulary).plan(cleaned, exact=exact)
+    plan = planner(snapshot, thesaurus, keep=keep, stages=stages).plan(cleaned, exact=exact)
     if plan.is_empty and named is None:
         return Results(cleaned, 0, page, size, (), None, plan.did_you_mean, kind=kind)
     query = build_query(plan) if not plan.is_empty else tree.NOTHING
