@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint audit chromium dictionaries bench bench-editing bench-caches relevance load screenshot clean
+.PHONY: run test lint audit chromium dictionaries rsync bench bench-editing bench-caches relevance load screenshot clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -35,6 +35,12 @@ chromium:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
+# Replicas fetch the editor's releases with rsync (search/replica.py); the tests run it.
+rsync:
+	@command -v rsync >/dev/null 2>&1 || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq rsync >/dev/null; }
+
 # Lists of real words, which spelling correction leaves alone (search/vocabulary.py):
 # Debian's wamerican and hunspell-en-med. The site runs without them, correcting less well.
 dictionaries:
@@ -51,7 +57,7 @@ lint: $(STAMP)
 audit: $(STAMP)
 	tools/audit.sh
 
-test: $(STAMP) chromium dictionaries node_modules/.installed lint audit
+test: $(STAMP) chromium dictionaries rsync node_modules/.installed lint audit
 	$(BIN)/python -m pytest
 
 # Benchmarks (not part of `make test`): speed and memory, and search quality.

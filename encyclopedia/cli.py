@@ -13,6 +13,7 @@ import os
 import socket
 import sqlite3
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -28,8 +29,10 @@ from encyclopedia.search import (
     PublishRefused,
     WriterBusy,
     rebuild,
+    releases,
 )
-from encyclopedia.search.builds import current_build
+from encyclopedia.search import replica as replica_pulling
+from encyclopedia.search.builds import current_build, writer_lock
 from encyclopedia.search.updating import update_article
 from encyclopedia.site_files import check_folder
 
@@ -179,6 +182,58 @@ def update(ctx: click.Context, slugs: tuple[str, ...]) -> None:
             ) from None
         click.echo(f"{report.action} {slug} in {report.seconds * 1000:.0f} ms")
         _audit(settings, command_line_user(), "index updated", report.action, slug)
+
+
+@cli.command()
+@click.pass_context
+def release(ctx: click.Context) -> None:
+    """Make a release of the published index and site files for replicas to fetch (the
+    editor node makes one after each publication when ENCYCLOPEDIA_RELEASES=1)."""
+    settings = _settings(ctx)
+    try:
+        with writer_lock(settings.index_dir, wait=60):
+            made = releases.export(settings.index_dir, settings.content_dir)
+    except (releases.ReleaseInvalid, WriterBusy, OSError) as exc:
+        raise click.ClickException(f"no release made: {exc}") from None
+    click.echo(f"Release {made.version}: {made.files} files, {made.bytes / 2**20:.1f} MiB.")
+
+
+@cli.group()
+def replica() -> None:
+    """A read-only replica: serve the editor's latest release, fetched with rsync."""
+
+
+@replica.command()
+@click.argument("source")
+@click.pass_context
+def pull(ctx: click.Context, source: str) -> None:
+    """Fetch, check and switch to the editor's latest release, once. SOURCE is the
+    editor's index/releases folder as rsync reaches it (rsync://editor/releases)."""
+    settings = _settings(ctx)
+    try:
+        done = replica_pulling.pull(source, settings.index_dir)
+    except (replica_pulling.PullFailed, WriterBusy) as exc:
+        raise click.ClickException(f"{exc}; still serving the last good release") from None
+    said = "now serving" if done.changed else "already serving"
+    click.echo(f"{said} {done.release} ({done.seconds:.2f} s)")
+
+
+@replica.command()
+@click.argument("source")
+@click.option("--every", default=2.0, show_default=True, help="Seconds between attempts.")
+@click.pass_context
+def follow(ctx: click.Context, source: str, every: float) -> None:
+    """Pull again and again (a replica's service); a failed attempt is logged, and the
+    last good release keeps serving."""
+    settings = _settings(ctx)
+    while True:
+        try:
+            done = replica_pulling.pull(source, settings.index_dir)
+            if done.changed:
+                click.echo(f"now serving {done.release} ({done.seconds:.2f} s)")
+        except (replica_pulling.PullFailed, WriterBusy) as exc:
+            click.echo(f"{exc}; still serving the last good release", err=True)
+        time.sleep(max(0.2, every))
 
 
 @cli.command()

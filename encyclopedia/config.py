@@ -20,6 +20,8 @@ CORPUS_DIR = PROJECT_ROOT.parent / "shared" / "corpus"
 MEDLINEPLUS_FILE = "medlineplus_health_topics_en_2025-10-01.json"
 # Word lists of real words, which spelling correction leaves alone (search/vocabulary.py):
 # Debian's wamerican and hunspell-en-med, installed by `make run` and `make test`.
+# On a replica, index/site links to the served release's site files (search/replica.py).
+REPLICA_SITE = "site"
 DICTIONARIES = (
     Path("/usr/share/dict/american-english"),
     Path("/usr/share/hunspell/en_med_glut.dic"),
@@ -71,6 +73,12 @@ class Settings:
     # Semantic search (encyclopedia/search/semantic.py) when its model is installed;
     # ENCYCLOPEDIA_SEMANTIC=0 turns it off, for lexical-only builds and searches.
     semantic: bool = True
+    # The editor node of several: each publication also makes a release for the replicas
+    # (search/releases.py), which they fetch with rsync (search/replica.py).
+    releases: bool = False
+    # A read-only replica (ENCYCLOPEDIA_REPLICA=1): serves the release `encyclopedia
+    # replica follow` fetched; its site files are in index/site, no librarian pages.
+    replica: bool = False
     # ENCYCLOPEDIA_DICTIONARIES: the word lists, separated by ":"; empty for none.
     dictionaries: tuple[Path, ...] = DICTIONARIES
     # The reading age the editor's preview measures articles against (NHS guidance: 11).
@@ -119,11 +127,16 @@ class Settings:
             secret_key=env.get("ENCYCLOPEDIA_SECRET_KEY") or cls.secret_key,
             https=env.get("ENCYCLOPEDIA_HTTPS", "").lower() in ("1", "true", "yes"),
             semantic=env.get("ENCYCLOPEDIA_SEMANTIC", "1").lower() not in ("0", "false", "no"),
+            releases=env.get("ENCYCLOPEDIA_RELEASES", "").lower() in ("1", "true", "yes"),
+            replica=env.get("ENCYCLOPEDIA_REPLICA", "").lower() in ("1", "true", "yes"),
             dictionaries=_env_paths("ENCYCLOPEDIA_DICTIONARIES", DICTIONARIES),
             reading_age=_env_int("ENCYCLOPEDIA_READING_AGE", cls.reading_age),
             review_years=_env_int("ENCYCLOPEDIA_REVIEW_YEARS", cls.review_years),
             corpus_dir=Path(env.get("ENCYCLOPEDIA_CORPUS_DIR") or CORPUS_DIR),
         )
+        if settings.replica and not env.get("ENCYCLOPEDIA_CONTENT_DIR"):
+            # The release's site files (thesaurus, emergency words, About, figures).
+            settings = replace(settings, content_dir=settings.index_dir / REPLICA_SITE)
         return settings.with_overrides(**overrides)
 
     def with_overrides(self, **overrides: Any) -> Settings:

@@ -15,6 +15,7 @@ from encyclopedia.files import write_atomically
 from encyclopedia.librarian import records
 from encyclopedia.librarian.audit import AuditLog
 from encyclopedia.librarian.editor import EditConflict, Editor, EditRefused, Saved, Validation
+from encyclopedia.search import releases
 from encyclopedia.site_files import SITE_FILES, problems
 
 
@@ -77,4 +78,5 @@ def save_site_file(
         if text == current:
             return Saved(key, False, "Nothing changed, so nothing was saved.")
         write_version(editor, key, current, digest, text, who, note.strip()[:500], action)
+    releases.after_site_change(editor.index_dir, editor.content_dir)  # for any replicas
     return Saved(key, True, site_file.saved)

@@ -16,6 +16,7 @@ import yaml
 
 from encyclopedia.librarian.editor import THESAURUS, Editor, Saved
 from encyclopedia.librarian.site_file_edit import current_text, write_version
+from encyclopedia.search import releases
 from encyclopedia.search.thesaurus import parse_thesaurus, phrase_key
 from encyclopedia.site_files import SITE_FILES
 
@@ -78,4 +79,5 @@ def add_thesaurus_entry(editor: Editor, term: str, target: str, who: str) -> Sav
         write_version(
             editor, THESAURUS, current, digest, text, who, f"{term} → {target}", "entry added"
         )
+    releases.after_site_change(editor.index_dir, editor.content_dir)  # for any replicas
     return Saved(THESAURUS, True, SITE_FILES[THESAURUS].saved)

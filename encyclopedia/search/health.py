@@ -30,6 +30,7 @@ class Health:
     error: str | None = None
     semantic: str = ""  # whether meaning is searched, and if not why
     vocabulary: str = ""  # the word lists spelling correction leaves alone
+    replica: dict[str, Any] | None = None  # a replica's last pull (search/replica.py)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -51,6 +52,14 @@ class Health:
                 said.append(f"{len(slugs)} article(s) {label}: {', '.join(slugs[:10])}")
         if self.semantic and not self.semantic.startswith("on"):
             said.append(self.semantic)
+        if self.replica is not None:
+            if self.replica.get("error"):
+                said.append(f"the last fetch from the editor failed: {self.replica['error']}")
+            elif self.replica.get("latest") != self.replica.get("release"):
+                said.append(
+                    f"behind the editor: serving {self.replica.get('release')}, "
+                    f"the editor has {self.replica.get('latest')}"
+                )
         if self.vocabulary.startswith("none"):
             said.append(f"word lists: {self.vocabulary}")
         return said

@@ -39,6 +39,7 @@ from encyclopedia.search.pages import (
     site_map_page,
 )
 from encyclopedia.search.query import QueryPlan, Stages, clean_query
+from encyclopedia.search.replica import status as replica_status
 from encyclopedia.search.results import MAX_PAGE, Results, planner
 from encyclopedia.search.snapshot import Snapshot, open_with_retries
 from encyclopedia.search.suggestions import Suggestion
@@ -360,8 +361,11 @@ class Library:
         return sorted(self.snapshot().catalog.values(), key=lambda e: sort_key(e.title))
 
     # -- health --------------------------------------------------------------------
-    def health(self, content_dir: Path) -> Health:
-        """Compare what is served with what is in ``content/`` (see health.py)."""
+    def health(self, content_dir: Path, *, replica: bool = False) -> Health:
+        """Compare what is served with what is in ``content/`` (see health.py); on a
+        replica, which has no articles of its own, with the editor's latest release."""
+        if replica:
+            return self._replica_health()
         folder = self._folders.get(Path(content_dir))
         if folder is None:
             folder = self._folders[Path(content_dir)] = ContentFolder(Path(content_dir))
@@ -404,6 +408,27 @@ class Library:
             error=self.damage,
             semantic=self._semantic_health(snapshot),
             vocabulary=self.vocabulary.describe(),
+        )
+
+    def _replica_health(self) -> Health:
+        said = replica_status(self.index_dir)
+        try:
+            snapshot = self.snapshot()
+        except IndexUnavailable as exc:
+            return Health(False, False, 0, 0, None, None, False, error=str(exc), replica=said)
+        serving = said.get("release")
+        return Health(
+            True,
+            bool(serving) and serving == said.get("latest") and not said.get("error"),
+            len(snapshot.catalog),
+            len(snapshot.catalog),
+            snapshot.built,
+            snapshot.version,
+            False,
+            error=self.damage,
+            semantic=self._semantic_health(snapshot),
+            vocabulary=self.vocabulary.describe(),
+            replica=said,
         )
 
     def _semantic_health(self, snapshot: Snapshot) -> str:

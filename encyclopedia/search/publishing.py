@@ -23,7 +23,7 @@ from pathlib import Path
 
 from encyclopedia.articles import Article, Folder, Problem, load_folder
 from encyclopedia.files import write_atomically
-from encyclopedia.search import semantic
+from encyclopedia.search import releases, semantic
 from encyclopedia.search.builds import (
     CATALOG,
     CURRENT,
@@ -198,6 +198,7 @@ def _rebuild_locked(
         shutil.rmtree(path, ignore_errors=True)
         raise
     remove_stale_builds(index_dir, keep={path} | ({previous} if previous else set()))
+    releases.after_publication(index_dir, content_dir)
     return BuildReport(
         build=path.name,
         articles=count,

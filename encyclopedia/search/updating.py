@@ -22,7 +22,7 @@ from encyclopedia.articles import (
     load_folder,
 )
 from encyclopedia.files import write_atomically
-from encyclopedia.search import semantic
+from encyclopedia.search import releases, semantic
 from encyclopedia.search.builds import (
     CATALOG,
     CURRENT,
@@ -80,6 +80,7 @@ def update_articles(
         # Rewriting CURRENT (same build, next generation) is what tells every reader to
         # reopen; one stat per request notices it.
         write_atomically(index_dir / CURRENT, f"{build.name}\n{time.time_ns()}\n")
+        releases.after_publication(index_dir, content_dir)
     seconds = time.perf_counter() - started
     return [UpdateReport(slug, action, seconds) for slug, action in actions]
 

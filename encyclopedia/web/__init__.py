@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from flask import Flask, current_app, jsonify, render_template, request, url_for
+from flask import Flask, abort, current_app, jsonify, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from encyclopedia.search import BadRequest, IndexUnavailable, Library
@@ -86,6 +86,14 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(media.bp)
     auth.init_app(app)
     app.register_blueprint(librarian.bp)
+    if app.extensions["settings"].replica:
+
+        @app.before_request
+        def read_only_replica():
+            # Librarians work on the editor node; a replica has no accounts to sign in to.
+            if request.blueprint in (auth.bp.name, librarian.bp.name):
+                abort(404, "This server is a read-only copy; librarians sign in on the editor.")
+
     security.init_app(app)
     caching.init_app(app)
 

@@ -18,7 +18,7 @@ bp = Blueprint("health", __name__)
 @bp.get("/healthz")
 def healthz():
     settings = current_app.extensions["settings"]
-    health = library().health(settings.content_dir)
+    health = library().health(settings.content_dir, replica=settings.replica)
     status = "unavailable" if not health.ready else "ok" if health.in_sync else "degraded"
     body = {
         "status": status,
@@ -35,6 +35,9 @@ def healthz():
         "extra": health.extra[:50],
         "error": health.error,
         "semantic": health.semantic,
+        "vocabulary": health.vocabulary,
     }
+    if health.replica is not None:
+        body["replica"] = health.replica
     response = no_store(jsonify(body))
     return response, 200 if health.ready else 503

@@ -35,7 +35,7 @@ from encyclopedia.librarian.thesaurus_edit import ThesaurusEditError, add_thesau
 from encyclopedia.media import UploadRefused, listing, markdown_for, store_upload
 from encyclopedia.normalize import fold, slugify, sort_key
 from encyclopedia.readability import assess
-from encyclopedia.search import BadRequest, IndexUnavailable
+from encyclopedia.search import BadRequest, IndexUnavailable, releases
 from encyclopedia.search.builds import writer_running
 from encyclopedia.search.reindex_status import announce_reindex, reindex_status
 from encyclopedia.site_files import SITE_FILES
@@ -289,6 +289,8 @@ def images():
             status = 503
         else:
             workspace().audit.record(who(), "image uploaded", None, stored.name)
+            settings = current_app.extensions["settings"]
+            releases.after_site_change(settings.index_dir, settings.content_dir)
     if request.method == "POST" and stored is None and status == 200:
         status = 422
     return render_template(
