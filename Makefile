@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint audit chromium dictionaries rsync bench bench-editing bench-caches relevance load screenshot clean
+.PHONY: run test lint audit chromium dictionaries rsync nginx cluster-test bench bench-editing bench-caches relevance load screenshot clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -41,6 +41,16 @@ rsync:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq rsync >/dev/null; }
 
+# The load balancer of `make cluster-test` (Debian's nginx, run by the test on loopback
+# only). Installing it starts Debian's own nginx on port 80 where systemd runs; that one
+# is stopped and disabled again, since nothing here uses it.
+nginx:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx >/dev/null && \
+		{ ! command -v systemctl >/dev/null 2>&1 || \
+		  $(SUDO) systemctl disable --now nginx >/dev/null 2>&1 || true; }; }
+
 # Lists of real words, which spelling correction leaves alone (search/vocabulary.py):
 # Debian's wamerican and hunspell-en-med. The site runs without them, correcting less well.
 dictionaries:
@@ -57,8 +67,13 @@ lint: $(STAMP)
 audit: $(STAMP)
 	tools/audit.sh
 
-test: $(STAMP) chromium dictionaries rsync node_modules/.installed lint audit
+test: $(STAMP) chromium dictionaries rsync nginx node_modules/.installed lint audit
 	$(BIN)/python -m pytest
+
+# nginx, an editor and two replicas on loopback, as separate machines (tests/cluster.py);
+# `make test` runs it with 6 s of load instead of 30.
+cluster-test: $(STAMP) rsync nginx dictionaries
+	$(BIN)/python -m tests.cluster
 
 # Benchmarks (not part of `make test`): speed and memory, and search quality.
 bench: $(STAMP)

@@ -372,15 +372,24 @@ def _refuse_a_taken_port(host: str, port: int) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--production", is_flag=True, help="Serve with gunicorn, one worker per core.")
+@click.option(
+    "--production",
+    "with_gunicorn",
+    is_flag=True,
+    help="Serve with gunicorn, one worker per core.",
+)
 @click.option("--workers", type=int, default=None, help="gunicorn workers (with --production).")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, production: bool, workers: int | None) -> None:
+def serve(
+    ctx: click.Context, host: str, port: int, with_gunicorn: bool, workers: int | None
+) -> None:
     """Serve the site. Without --production this is Flask's development server."""
     settings = _settings(ctx)
     overrides = {"content_dir": settings.content_dir, "index_dir": settings.index_dir}
     _refuse_a_taken_port(host, port)
-    if production:
+    if with_gunicorn:
+        from encyclopedia import production
+
         os.environ["ENCYCLOPEDIA_CONTENT_DIR"] = str(settings.content_dir)
         os.environ["ENCYCLOPEDIA_INDEX_DIR"] = str(settings.index_dir)
         os.execv(sys.executable, production.command(f"{host}:{port}", workers))

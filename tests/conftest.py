@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import textwrap
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -156,6 +157,18 @@ def csrf_token(html: str) -> str:
     )
     assert match, "the page has no CSRF token"
     return match.group(1)
+
+
+def form_data(html: str) -> dict[str, str]:
+    """What the edit form would send back unchanged, as a browser would."""
+    data = {"csrf_token": csrf_token(html)}
+    for name, value in re.findall(r'<input[^>]*?name="([^"]+)"[^>]*?value="([^"]*)"', html):
+        data.setdefault(name, value)
+    for name, value in re.findall(
+        r'<textarea[^>]*name="([^"]+)"[^>]*>\n?(.*?)</textarea>', html, re.S
+    ):
+        data[name] = value
+    return {k: unescape(v) for k, v in data.items() if k not in ("preview", "save")}
 
 
 def librarian_site(content: Path, root: Path):

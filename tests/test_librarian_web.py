@@ -13,7 +13,7 @@ import pytest
 
 from encyclopedia import create_app
 from encyclopedia.search import rebuild
-from tests.conftest import PASSWORD, csrf_token, sign_in, write_article
+from tests.conftest import PASSWORD, csrf_token, form_data, sign_in, write_article
 
 
 def assert_valid_html(response) -> None:
@@ -25,20 +25,6 @@ def folder_digest(folder: Path) -> str:
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         digest.update(str(path.relative_to(folder)).encode() + path.read_bytes())
     return digest.hexdigest()
-
-
-def form_data(html: str) -> dict[str, str]:
-    """What the edit form would send back unchanged, as a browser would."""
-    data = {"csrf_token": csrf_token(html)}
-    for name, value in re.findall(r'<input[^>]*?name="([^"]+)"[^>]*?value="([^"]*)"', html):
-        data.setdefault(name, value)
-    for name, value in re.findall(
-        r'<textarea[^>]*name="([^"]+)"[^>]*>\n?(.*?)</textarea>', html, re.S
-    ):
-        data[name] = value
-    import html as html_module
-
-    return {k: html_module.unescape(v) for k, v in data.items() if k not in ("preview", "save")}
 
 
 def article_element(html: str) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -17,6 +16,7 @@ from click.testing import CliRunner
 
 from encyclopedia import create_app
 from encyclopedia.cli import cli
+from encyclopedia.production import free_port
 from encyclopedia.search import Library, rebuild, releases
 from encyclopedia.search.replica import PullFailed, pull, status
 from encyclopedia.search.updating import update_article
@@ -188,17 +188,11 @@ def test_the_command_line_pulls_and_says_what_it_did(editor, tmp_path: Path):
     assert json.loads((replica / "replica.json").read_text())["release"]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_a_replica_fetches_through_an_rsync_daemon(editor, tmp_path: Path):
     """As on separate machines: the editor's releases served by rsync's own daemon on
     loopback (deploy/rsyncd.conf's settings, without chroot and users)."""
     _content, index = editor
-    port = _free_port()
+    port = free_port()
     config = tmp_path / "rsyncd.conf"
     config.write_text(
         f"port = {port}\naddress = 127.0.0.1\nuse chroot = no\nread only = yes\n"
