@@ -14,6 +14,10 @@ import socket
 import time
 from pathlib import Path
 
+from encyclopedia.production import send_headers_with_body
+
+send_headers_with_body()  # see its docstring: a killed replica must not truncate a page
+
 bind = os.environ.get("ENCYCLOPEDIA_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("ENCYCLOPEDIA_WORKERS", multiprocessing.cpu_count()))
 worker_class = "gthread"

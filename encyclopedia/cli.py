@@ -20,7 +20,7 @@ import click
 
 from encyclopedia.articles import load_folder
 from encyclopedia.config import Settings
-from encyclopedia.librarian import Workspace
+from encyclopedia.librarian import Workspace, tallies
 from encyclopedia.librarian.commands import command_line_user, librarian, log
 from encyclopedia.search import (
     BadRequest,
@@ -224,8 +224,14 @@ def pull(ctx: click.Context, source: str) -> None:
 @click.pass_context
 def follow(ctx: click.Context, source: str, every: float) -> None:
     """Pull again and again (a replica's service); a failed attempt is logged, and the
-    last good release keeps serving."""
+    last good release keeps serving. With ENCYCLOPEDIA_EDITOR_URL and
+    ENCYCLOPEDIA_REPLICA_TOKEN, also sends patients' tallies to the editor each time."""
     settings = _settings(ctx)
+    database = None
+    if settings.editor_url and settings.replica_token:
+        from encyclopedia.librarian.database import Database
+
+        database = Database(settings.database_path)
     while True:
         try:
             done = replica_pulling.pull(source, settings.index_dir)
@@ -233,6 +239,11 @@ def follow(ctx: click.Context, source: str, every: float) -> None:
                 click.echo(f"now serving {done.release} ({done.seconds:.2f} s)")
         except (replica_pulling.PullFailed, WriterBusy) as exc:
             click.echo(f"{exc}; still serving the last good release", err=True)
+        if database is not None:
+            try:
+                tallies.send(database, settings.editor_url, settings.replica_token)
+            except OSError as exc:  # the editor is down: the counts wait in the outbox
+                click.echo(f"tallies not sent, kept for the next attempt: {exc}", err=True)
         time.sleep(max(0.2, every))
 
 

@@ -79,6 +79,11 @@ class Settings:
     # A read-only replica (ENCYCLOPEDIA_REPLICA=1): serves the release `encyclopedia
     # replica follow` fetched; its site files are in index/site, no librarian pages.
     replica: bool = False
+    # Shared by the editor and its replicas: replicas send patients' tallies (failed
+    # searches, "helpful?") to the editor's /internal/tallies with it. Empty: not accepted.
+    replica_token: str = ""
+    # On a replica: where the editor's web server is, for those tallies.
+    editor_url: str = ""
     # ENCYCLOPEDIA_DICTIONARIES: the word lists, separated by ":"; empty for none.
     dictionaries: tuple[Path, ...] = DICTIONARIES
     # The reading age the editor's preview measures articles against (NHS guidance: 11).
@@ -87,6 +92,11 @@ class Settings:
     review_years: int = 3
     # Where import-medlineplus, the benchmarks and the corpus tests read the real data.
     corpus_dir: Path = field(default_factory=lambda: CORPUS_DIR)
+
+    @property
+    def database_path(self) -> Path:
+        """Librarian accounts, history, audit and patients' tallies (SQLite)."""
+        return self.instance_dir / "librarians.sqlite3"
 
     @property
     def medlineplus_json(self) -> Path:
@@ -129,6 +139,8 @@ class Settings:
             semantic=env.get("ENCYCLOPEDIA_SEMANTIC", "1").lower() not in ("0", "false", "no"),
             releases=env.get("ENCYCLOPEDIA_RELEASES", "").lower() in ("1", "true", "yes"),
             replica=env.get("ENCYCLOPEDIA_REPLICA", "").lower() in ("1", "true", "yes"),
+            replica_token=env.get("ENCYCLOPEDIA_REPLICA_TOKEN", ""),
+            editor_url=env.get("ENCYCLOPEDIA_EDITOR_URL", ""),
             dictionaries=_env_paths("ENCYCLOPEDIA_DICTIONARIES", DICTIONARIES),
             reading_age=_env_int("ENCYCLOPEDIA_READING_AGE", cls.reading_age),
             review_years=_env_int("ENCYCLOPEDIA_REVIEW_YEARS", cls.review_years),

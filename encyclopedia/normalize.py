@@ -22,10 +22,11 @@ def fold(text: str) -> str:
     else:
         decomposed = unicodedata.normalize("NFKD", text)
         stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-        # Letters with no decomposition that patients still type without the mark.
-        stripped = stripped.replace("ß", "ss").replace("æ", "ae").replace("Æ", "ae")
-        stripped = stripped.replace("ø", "o").replace("Ø", "o").replace("œ", "oe")
     lowered = _APOSTROPHES.sub("", stripped.casefold())
+    if not lowered.isascii():
+        # Letters with no decomposition that patients still type without the mark, after
+        # casefold so that capitals are folded too ("Œ" as "œ": Hypothesis found it).
+        lowered = lowered.replace("æ", "ae").replace("ø", "o").replace("œ", "oe")
     return _NON_WORD.sub(" ", lowered).strip()
 
 

@@ -76,3 +76,62 @@ def running(content: Path, index: Path) -> Iterator[int]:
         finally:
             server.terminate()
             server.wait(20)
+
+
+class _HeldHeaders:
+    """A worker's socket that holds the response's headers until the first body bytes,
+    and sends both in one write."""
+
+    def __init__(self, sock: socket.socket, headers: bytes):
+        self._sock = sock
+        self._headers: bytes | None = headers
+
+    def sendall(self, data: bytes) -> None:
+        if self._headers is not None:
+            data, self._headers = self._headers + data, None
+        self._sock.sendall(data)
+
+    def sendfile(self, *args, **kwargs):
+        self.flush()
+        return self._sock.sendfile(*args, **kwargs)
+
+    def flush(self) -> None:
+        if self._headers is not None:
+            headers, self._headers = self._headers, None
+            self._sock.sendall(headers)
+
+    def __getattr__(self, name: str):
+        return getattr(self._sock, name)
+
+
+def send_headers_with_body() -> None:
+    """Make gunicorn send a response's headers and body in one write, not two.
+
+    Why: a replica killed between the two writes (``kill -9``, a machine lost) left nginx
+    holding a status line and headers it had already passed on, and no body; it cannot
+    retry a response it has begun, so the patient got a truncated page (1 request in
+    18,557 in `make cluster-test`). In one write, a kill comes before any byte (nginx
+    retries on the next replica) or after the whole small response. gunicorn is pinned
+    (pyproject.toml), and tests/test_serving.py checks the patch against that version."""
+    from gunicorn.http import wsgi
+
+    if getattr(wsgi.Response, "_headers_with_body", False):
+        return
+    close = wsgi.Response.close
+
+    def send_headers(self) -> None:
+        if self.headers_sent:
+            return
+        lines = self.default_headers()
+        lines.extend(f"{k}: {v}\r\n" for k, v in self.headers)
+        self.sock = _HeldHeaders(self.sock, ("".join(lines) + "\r\n").encode("latin-1"))
+        self.headers_sent = True
+
+    def close_flushing(self) -> None:
+        close(self)
+        if isinstance(self.sock, _HeldHeaders):
+            self.sock.flush()  # a response with no body: its headers alone
+
+    wsgi.Response.send_headers = send_headers
+    wsgi.Response.close = close_flushing
+    wsgi.Response._headers_with_body = True

@@ -6,9 +6,10 @@ requests by nginx (Debian's, with the repository's own ``deploy/nginx/locations.
 Checked, in order:
 
 1. a librarian's save on the editor (through nginx) is served by both replicas within 5 s;
-2. ``kill -9`` of one replica's whole server during load through nginx fails no request;
-3. with the editor stopped (web and rsync), the replicas keep serving;
-4. a damaged release is refused, and the replica keeps serving its build.
+2. failed searches made on the replicas are counted on the editor, each exactly once;
+3. ``kill -9`` of one replica's whole server during load through nginx fails no request;
+4. with the editor stopped (web and rsync), the replicas keep serving;
+5. a damaged release is refused, and the replica keeps serving its build.
 
 Everything started is stopped at the end, whatever happens. ``--short`` (run by ``make
 test``) shortens the load from 30 s to 6 s; the checks are the same.
@@ -19,6 +20,7 @@ test``) shortens the load from 30 s to 6 s; the checks are the same.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import http.cookiejar
 import json
@@ -309,7 +311,8 @@ def run(root: Path, seconds: float) -> list[str]:
     said: list[str] = []
     started = time.monotonic()
     ports = {name: free_port() for name in ("nginx", "editor", "rsync", "r1", "r2")}
-    editor = Node(root, "editor", ENCYCLOPEDIA_RELEASES="1")
+    token = "cluster-" + os.urandom(8).hex()
+    editor = Node(root, "editor", ENCYCLOPEDIA_RELEASES="1", ENCYCLOPEDIA_REPLICA_TOKEN=token)
     content = editor.folder / "content"
     shutil.copytree(ROOT / "content", content)
     editor.env["ENCYCLOPEDIA_CONTENT_DIR"] = str(content)
@@ -325,7 +328,16 @@ def run(root: Path, seconds: float) -> list[str]:
     rsync_daemon(editor, ports["rsync"], releases)
     editor.serve(ports["editor"])
     source = f"rsync://127.0.0.1:{ports['rsync']}/releases"
-    replicas = [Node(root, name, ENCYCLOPEDIA_REPLICA="1") for name in ("replica-1", "replica-2")]
+    replicas = [
+        Node(
+            root,
+            name,
+            ENCYCLOPEDIA_REPLICA="1",
+            ENCYCLOPEDIA_REPLICA_TOKEN=token,
+            ENCYCLOPEDIA_EDITOR_URL=f"http://127.0.0.1:{ports['editor']}",
+        )
+        for name in ("replica-1", "replica-2")
+    ]
     nodes = [editor, *replicas]
     proxy = None
     try:
@@ -361,7 +373,25 @@ def run(root: Path, seconds: float) -> list[str]:
             f"{time.monotonic() - saved:.2f} s (limit {SAVE_DEADLINE:.0f} s)"
         )
 
-        # 2. kill -9 of one replica under load.
+        # 2. What patients write back on the replicas reaches the editor, each count once.
+        # Letters only: a query with a long number is never kept (it may be a phone number).
+        query = "zzqx blorf " + "".join(chr(97 + b % 26) for b in os.urandom(6))
+        for _ in range(10):
+            get(ports["nginx"], "/search?q=" + urllib.parse.quote_plus(query))
+        waited = wait_for(
+            "the replicas' failed searches counted on the editor",
+            lambda: _failed_count(editor, query) >= 10,
+            15,
+        )
+        time.sleep(1.5)  # further rounds of sending must not add them again
+        if _failed_count(editor, query) != 10:
+            raise ClusterFailed(f"the editor counted {_failed_count(editor, query)}, not 10")
+        said.append(
+            f"10 failed searches through nginx counted exactly 10 times on the editor "
+            f"after {waited:.1f} s"
+        )
+
+        # 3. kill -9 of one replica under load.
         requests, failures = load(
             ports["nginx"], seconds, lambda: replicas[0].kill("web", signal.SIGKILL)
         )
@@ -372,7 +402,7 @@ def run(root: Path, seconds: float) -> list[str]:
             "SIGKILL a third of the way: 0 failed"
         )
 
-        # 3. The editor stops; the other replica serves on.
+        # 4. The editor stops; the other replica serves on.
         editor.stop()
         for path in LOAD_PATHS:
             status, _ = get(ports["nginx"], path)
@@ -391,7 +421,7 @@ def run(root: Path, seconds: float) -> list[str]:
             "whose /healthz says degraded (200)"
         )
 
-        # 4. A damaged release is refused; the replica keeps its build.
+        # 5. A damaged release is refused; the replica keeps its build.
         serving = _status(replicas[1])["release"]
         damaged = damaged_copy(releases, root / "damaged-releases")
         rsync_daemon(editor, ports["rsync"], root / "damaged-releases")
@@ -423,6 +453,17 @@ def _pulls(replica: Node, source: str) -> bool:
     return True
 
 
+def _failed_count(editor: Node, query: str) -> int:
+    import sqlite3
+
+    from encyclopedia.config import Settings
+
+    path = Settings(instance_dir=editor.folder / "instance").database_path
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        row = db.execute("SELECT count FROM failed_searches WHERE query = ?", (query,)).fetchone()
+    return row[0] if row else 0
+
+
 def _status(node: Node) -> dict:
     try:
         return json.loads((node.index / "replica.json").read_text(encoding="utf-8"))
@@ -448,11 +489,10 @@ def main() -> int:
         for line in run(root, 6.0 if args.short else 30.0):
             print(line)
     except ClusterFailed as exc:
-        print(f"FAILED: {exc} (logs in {root})")
+        print(f"FAILED: {exc} (logs in {root})")  # kept, to be read
         return 1
-    finally:
-        if not args.keep and not sys.exc_info()[0]:
-            shutil.rmtree(root, ignore_errors=True)
+    if not args.keep:
+        shutil.rmtree(root, ignore_errors=True)
     print("cluster test passed")
     return 0
 

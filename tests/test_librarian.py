@@ -410,7 +410,7 @@ def test_failed_search_counts_from_several_workers_add_up(tmp_path: Path):
 def test_a_database_from_before_the_trash_kept_links_is_brought_up_to_date(tmp_path: Path):
     import sqlite3
 
-    from encyclopedia.librarian.database import Database
+    from encyclopedia.librarian.database import SCHEMA_VERSION, Database
 
     path = tmp_path / "librarians.sqlite3"
     old = sqlite3.connect(path)
@@ -424,7 +424,7 @@ def test_a_database_from_before_the_trash_kept_links_is_brought_up_to_date(tmp_p
     db = Database(path)
     [row] = db.read("SELECT slug, linked_from FROM trash")
     assert (row["slug"], row["linked_from"]) == ("a", "")
-    assert db.read("PRAGMA user_version")[0][0] == 3
+    assert db.read("PRAGMA user_version")[0][0] == SCHEMA_VERSION
     assert db.read("SELECT COUNT(*) FROM helpful")[0][0] == 0  # schema 3's table, added
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import gzip
 import shutil
+import socket
 import subprocess
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 from encyclopedia.config import PROJECT_ROOT as ROOT
 from encyclopedia.production import command as production_command
@@ -79,3 +81,43 @@ def test_pages_replayed_by_a_worker_are_whole_and_follow_a_save(tmp_path: Path):
         for _ in range(6):
             assert "whistling" in fetch(port, "/article/asthma")[1]
             assert "/article/asthma" in fetch(port, "/search?q=whistling")[1]
+
+
+def test_gunicorn_sends_a_responses_headers_and_body_in_one_write():
+    """So a replica killed mid-response never leaves nginx a status line without its body
+    (production.send_headers_with_body); checked on gunicorn's own Response, the pinned
+    version, writing to a real socket."""
+    from gunicorn.config import Config
+    from gunicorn.http import wsgi
+
+    from encyclopedia.production import send_headers_with_body
+
+    send_headers_with_body()
+    left, right = socket.socketpair()
+    writes: list[bytes] = []
+
+    class Recorded:  # the real socket, each write it is given noted
+        def sendall(self, data: bytes) -> None:
+            writes.append(bytes(data))
+            left.sendall(data)
+
+        def __getattr__(self, name: str):
+            return getattr(left, name)
+
+    request = SimpleNamespace(version=(1, 1), method="GET", headers=[], should_close=lambda: False)
+    try:
+        for body in (b"hello", b""):
+            writes.clear()
+            response = wsgi.Response(request, Recorded(), Config())
+            length = str(len(body))
+            response.start_response("200 OK", [("Content-Length", length)])
+            if body:
+                response.write(body)
+            response.close()
+            assert len(writes) == 1, writes
+            assert writes[0].startswith(b"HTTP/1.1 200 OK\r\n")
+            assert writes[0].endswith(b"\r\n\r\n" + body)
+            assert right.recv(65536) == writes[0]
+    finally:
+        left.close()
+        right.close()

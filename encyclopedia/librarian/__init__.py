@@ -46,7 +46,7 @@ class Workspace:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Workspace:
-        db = Database(settings.instance_dir / "librarians.sqlite3")
+        db = Database(settings.database_path)
         audit = AuditLog(db)
         editor = Editor(
             settings.content_dir,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from encyclopedia.files import private_file, private_folder
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS librarians (
@@ -75,6 +75,18 @@ CREATE TABLE IF NOT EXISTS failed_searches (
     corrected_to TEXT,
     count INTEGER NOT NULL DEFAULT 0,
     last_day TEXT NOT NULL
+);
+-- A replica's counts on their way to the editor (tallies.py): moved here in one
+-- transaction, deleted once the editor has them.
+CREATE TABLE IF NOT EXISTS outbox (
+    id TEXT PRIMARY KEY,
+    payload TEXT NOT NULL,
+    made TEXT NOT NULL
+);
+-- On the editor: replicas' batches already added, so one sent twice counts once.
+CREATE TABLE IF NOT EXISTS received_batches (
+    id TEXT PRIMARY KEY,
+    at TEXT NOT NULL
 );
 """
 

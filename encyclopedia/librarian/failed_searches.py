@@ -54,6 +54,7 @@ class FailedSearches:
         self._pending: dict[str, list] = {}
         self._lock = threading.Lock()
         self._last_flush = time.monotonic()
+        self._timer: threading.Timer | None = None
         atexit.register(self._flush_quietly)
 
     def record(self, query: str, kind: str, corrected_to: str | None = None) -> None:
@@ -64,6 +65,12 @@ class FailedSearches:
             entry = self._pending.setdefault(text, [kind, corrected_to, 0])
             entry[0], entry[1], entry[2] = kind, corrected_to, entry[2] + 1
             due = time.monotonic() - self._last_flush >= self.flush_every
+            if not due and self._timer is None:
+                # Counts do not wait for the next failed search, which may never come:
+                # a replica's are read from SQLite by the process that sends them on.
+                self._timer = threading.Timer(self.flush_every, self._flush_quietly)
+                self._timer.daemon = True
+                self._timer.start()
         if due:
             self.flush()
 
@@ -71,6 +78,9 @@ class FailedSearches:
         with self._lock:
             pending, self._pending = self._pending, {}
             self._last_flush = time.monotonic()
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
         if not pending:
             return
         today = dt.date.today().isoformat()

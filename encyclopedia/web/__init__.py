@@ -66,6 +66,7 @@ def init_app(app: Flask) -> None:
         caching,
         conventions,
         health,
+        internal,
         librarian,
         media,
         pages,
@@ -86,6 +87,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(media.bp)
     auth.init_app(app)
     app.register_blueprint(librarian.bp)
+    app.register_blueprint(internal.bp)
     if app.extensions["settings"].replica:
 
         @app.before_request
