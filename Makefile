@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint audit chromium dictionaries rsync nginx cluster-test bench bench-editing bench-caches relevance load screenshot clean
+.PHONY: run test lint audit packages cluster-test bench bench-editing bench-caches relevance load screenshot clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,semantic]'
 	touch $@
 
-run: $(STAMP) dictionaries
+run: $(STAMP)
+	@tools/debian-packages.sh --optional $(WORD_LISTS)
 	$(BIN)/encyclopedia reindex --if-missing
 	$(BIN)/encyclopedia serve --host $(HOST) --port $(PORT)
 
@@ -28,37 +29,15 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Browser tests drive Debian's chromium; install it when it is missing.
-chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-		echo "Installing chromium for the browser tests"; \
-		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+# Debian packages, each installed when missing (tools/debian-packages.sh, one apt-get run):
+# chromium for the browser tests; rsync and nginx, which replicas and the load balancer of
+# `make cluster-test` use; wamerican and hunspell-en-med, the lists of real words that
+# spelling correction leaves alone (search/vocabulary.py), which `make run` can do without.
+TEST_PACKAGES := chromium rsync nginx wamerican hunspell-en-med
+WORD_LISTS    := wamerican hunspell-en-med
 
-# Replicas fetch the editor's releases with rsync (search/replica.py); the tests run it.
-rsync:
-	@command -v rsync >/dev/null 2>&1 || { \
-		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq rsync >/dev/null; }
-
-# The load balancer of `make cluster-test` (Debian's nginx, run by the test on loopback
-# only). Installing it starts Debian's own nginx on port 80 where systemd runs; that one
-# is stopped and disabled again, since nothing here uses it.
-nginx:
-	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
-		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx >/dev/null && \
-		{ ! command -v systemctl >/dev/null 2>&1 || \
-		  $(SUDO) systemctl disable --now nginx >/dev/null 2>&1 || true; }; }
-
-# Lists of real words, which spelling correction leaves alone (search/vocabulary.py):
-# Debian's wamerican and hunspell-en-med. The site runs without them, correcting less well.
-dictionaries:
-	@[ -e /usr/share/dict/american-english ] && [ -e /usr/share/hunspell/en_med_glut.dic ] || { \
-		echo "Installing the English and medical word lists"; \
-		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wamerican hunspell-en-med \
-			>/dev/null || echo "Word lists not installed: spelling corrects from names alone"; }
+packages:
+	@tools/debian-packages.sh $(TEST_PACKAGES)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -67,12 +46,13 @@ lint: $(STAMP)
 audit: $(STAMP)
 	tools/audit.sh
 
-test: $(STAMP) chromium dictionaries rsync nginx node_modules/.installed lint audit
+test: $(STAMP) packages node_modules/.installed lint audit
 	$(BIN)/python -m pytest
 
 # nginx, an editor and two replicas on loopback, as separate machines (tests/cluster.py);
 # `make test` runs it with 6 s of load instead of 30.
-cluster-test: $(STAMP) rsync nginx dictionaries
+cluster-test: $(STAMP)
+	@tools/debian-packages.sh rsync nginx $(WORD_LISTS)
 	$(BIN)/python -m tests.cluster
 
 # Benchmarks (not part of `make test`): speed and memory, and search quality.
@@ -96,7 +76,8 @@ load: $(STAMP)
 	$(BIN)/python bench/load.py --seconds 60
 
 # Regenerates the README's screenshot of a results page.
-screenshot: $(STAMP) chromium
+screenshot: $(STAMP)
+	@tools/debian-packages.sh chromium
 	$(BIN)/python -m tests.screenshot docs/search-results.png
 
 clean:
