@@ -22,6 +22,8 @@ import yaml
 
 from encyclopedia import care, media
 from encyclopedia.fields import FIELDS, NAMES
+from encyclopedia.languages import DEFAULT as DEFAULT_LANGUAGE
+from encyclopedia.languages import LANGUAGES
 from encyclopedia.normalize import fold, slugify
 
 
@@ -79,6 +81,8 @@ class Article:
     # searchable like a name, never shown (not in Also called, the A–Z or suggestions).
     search_aliases: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()  # the subjects it is browsed under
+    lang: str = DEFAULT_LANGUAGE  # the language it is written in (languages.LANGUAGES)
+    translation_of: str | None = None  # the slug of the article it translates
     summary: str = ""
     sections: tuple[Section, ...] = ()
 
@@ -105,20 +109,25 @@ class Neighbour:
     slug: str
     title: str
     names: tuple[str, ...]  # the title first, then its other names
+    lang: str = DEFAULT_LANGUAGE
+    translation_of: str | None = None
 
 
 @dataclass(frozen=True)
 class Clash:
     """One rule between articles broken (or worth a notice), before it is put in words."""
 
-    field: str  # "title", "related" or "also_called"
+    field: str  # "title", "related", "also_called" or "translation_of"
     severity: Literal["error", "warning", "notice"]
-    value: str  # the title, the related slug or the shared name
+    value: str  # the title, the related slug, the shared name or the translated slug
     other: Neighbour | None = None
+    why: str = ""  # for translation_of: which of its rules
 
     def message(self, address: Callable[[str], str]) -> str:
         """In words, with ``address`` saying where an article is for this reader:
         "stroke.md" for a file, "/article/stroke" on a web page."""
+        if self.field == "translation_of":
+            return self._translation_message(address)
         if self.field == "title":
             return f"the title {self.value!r} is already the title of {address(self.other.slug)}"
         if self.field == "related" and self.severity == "error":
@@ -132,6 +141,22 @@ class Clash:
             f"({address(self.other.slug)}); search and the A–Z will offer both"
         )
 
+    def _translation_message(self, address: Callable[[str], str]) -> str:
+        target = address(self.value)
+        if self.why == "itself":
+            return "an article cannot be a translation of itself"
+        if self.why == "missing":
+            return f"translation_of {self.value!r} does not exist: there is no {target}"
+        if self.why == "same language":
+            return f"{target} is in the same language; a translation is in another one"
+        if self.why == "chain":
+            return (
+                f"{target} is itself a translation (of {address(self.other.translation_of)}); "
+                "name the original article"
+            )
+        language = LANGUAGES[self.other.lang].name if self.other.lang in LANGUAGES else ""
+        return f"{target} already has a {language} translation: {address(self.other.slug)}"
+
 
 class Neighbours:
     """The rules that hold between articles, in one place for ``check``, ``reindex``,
@@ -141,21 +166,34 @@ class Neighbours:
     few dictionary lookups, not a scan."""
 
     def __init__(self, others: Iterable[Neighbour], existing: Container[str]):
-        self._by_title: dict[str, list[Neighbour]] = defaultdict(list)
-        self._by_name: dict[str, list[Neighbour]] = defaultdict(list)
+        # Titles and names are unique within a language: "Diabetes" is the title of the
+        # English article and of its Spanish translation.
+        self._by_title: dict[tuple[str, str], list[Neighbour]] = defaultdict(list)
+        self._by_name: dict[tuple[str, str], list[Neighbour]] = defaultdict(list)
+        self._by_slug: dict[str, Neighbour] = {}
+        self._translations: dict[tuple[str, str], list[Neighbour]] = defaultdict(list)
         for other in others:
-            self._by_title[title_key(other.title)].append(other)
+            self._by_slug[other.slug] = other
+            self._by_title[other.lang, title_key(other.title)].append(other)
             for name in dict.fromkeys(fold(n) for n in other.names):
-                self._by_name[name].append(other)
+                self._by_name[other.lang, name].append(other)
+            if other.translation_of:
+                self._translations[other.translation_of, other.lang].append(other)
         self.existing = existing  # the slugs a related link may name
 
     def clashes(
-        self, slug: str, title: str, names: Iterable[str], related: Iterable[str]
+        self,
+        slug: str,
+        title: str,
+        names: Iterable[str],
+        related: Iterable[str],
+        lang: str = DEFAULT_LANGUAGE,
+        translation_of: str | None = None,
     ) -> list[Clash]:
         """What the article ``slug`` breaks against the others (never against itself)."""
         found: list[Clash] = []
         key = title_key(title)
-        for other in self._by_title.get(key, ()) if key else ():
+        for other in self._by_title.get((lang, key), ()) if key else ():
             if other.slug != slug:
                 found.append(Clash("title", "error", title, other))
         for wanted in dict.fromkeys(related):
@@ -164,11 +202,33 @@ class Neighbours:
             elif wanted not in self.existing:
                 found.append(Clash("related", "error", wanted))
         for name in dict.fromkeys(n.strip() for n in names):
-            for other in self._by_name.get(fold(name), ()):
+            for other in self._by_name.get((lang, fold(name)), ()):
                 if other.slug != slug and title_key(other.title) != key:
                     where = "title" if title_key(name) == key else "also_called"
                     found.append(Clash(where, "notice", name, other))
+        if translation_of:
+            found.extend(self._translation_clashes(slug, lang, translation_of))
         return found
+
+    def _translation_clashes(self, slug: str, lang: str, target: str) -> list[Clash]:
+        """A translation names an existing article in another language, an original
+        (not a translation), and is that article's only translation into its language."""
+        if target == slug:
+            return [Clash("translation_of", "error", target, why="itself")]
+        if target not in self.existing:
+            return [Clash("translation_of", "error", target, why="missing")]
+        original = self._by_slug.get(target)
+        if original is None:  # a file that does not parse: its own error says so
+            return []
+        if original.lang == lang:
+            return [Clash("translation_of", "error", target, original, why="same language")]
+        if original.translation_of:
+            return [Clash("translation_of", "error", target, original, why="chain")]
+        return [
+            Clash("translation_of", "error", target, other, why="taken")
+            for other in self._translations.get((target, lang), ())
+            if other.slug != slug
+        ]
 
 
 class ArticleError(Exception):
@@ -456,6 +516,17 @@ def parse_article(
         if texts[name] is not None and len(texts[name]) > MAX_TEXT_LENGTH:
             bad(name, f"{name} is longer than {MAX_TEXT_LENGTH} characters")
 
+    lang = (texts["lang"] or DEFAULT_LANGUAGE).lower()
+    if lang not in LANGUAGES:
+        known = ", ".join(f"{code} ({language.name})" for code, language in LANGUAGES.items())
+        bad("lang", f"lang {_shorten(lang)!r} is not a language of this site: {known}")
+    translation_of = texts["translation_of"] or None
+    if translation_of is not None and not SLUG_PATTERN.match(translation_of):
+        bad(
+            "translation_of",
+            f"{_shorten(translation_of)!r} is not a slug (lowercase letters, digits, hyphens)",
+        )
+
     for unknown in sorted(set(map(str, meta)) - KNOWN_FIELDS):
         problems.append(
             Problem(
@@ -488,6 +559,8 @@ def parse_article(
         source=texts["source"],
         source_url=texts["source_url"],
         groups=_once_each(lists["groups"]),
+        lang=lang,
+        translation_of=translation_of,
         summary=summary,
         sections=tuple(sections),
     )
@@ -548,17 +621,22 @@ def load_folder(content_dir: Path, paths: Iterable[Path] | None = None) -> Folde
         folder.digests[article.slug] = digest
 
     neighbours = Neighbours(
-        (Neighbour(a.slug, a.title, a.names) for a in parsed.values()),
+        (neighbour_of(a) for a in parsed.values()),
         set(parsed) | {p.stem for p in article_paths(content_dir)},
     )
     refused: set[str] = set()
     for article in parsed.values():
         for clash in neighbours.clashes(
-            article.slug, article.title, article.names, article.related
+            article.slug,
+            article.title,
+            article.names,
+            article.related,
+            article.lang,
+            article.translation_of,
         ):
             if clash.severity == "error":
                 refused.add(article.slug)
-            field = "related" if clash.field == "related" else clash.field
+            field = clash.field
             folder.problems.append(
                 Problem(
                     _path(content_dir, article.slug),
@@ -573,6 +651,12 @@ def load_folder(content_dir: Path, paths: Iterable[Path] | None = None) -> Folde
 
     folder.articles = {slug: a for slug, a in parsed.items() if slug not in refused}
     return folder
+
+
+def neighbour_of(article: Article) -> Neighbour:
+    return Neighbour(
+        article.slug, article.title, article.names, article.lang, article.translation_of
+    )
 
 
 def _path(content_dir: Path, slug: str) -> str:

@@ -61,6 +61,20 @@ FIELDS: tuple[Field, ...] = (
         "Related articles",
         "Addresses (slugs) of related articles, one per line.",
     ),
+    Field(
+        "lang",
+        "text",
+        "Language",
+        "en for English (when left empty) or es for Spanish: the language the article is "
+        "written in.",
+    ),
+    Field(
+        "translation_of",
+        "text",
+        "Translation of",
+        "For a translation: the address (slug) of the article it translates, in another "
+        "language (cifoplastia: translation_of kyphoplasty).",
+    ),
     Field("source", "text", "Source (optional)"),
     Field("source_url", "url", "Source address (optional)"),
 )

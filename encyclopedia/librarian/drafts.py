@@ -49,6 +49,8 @@ class Draft:
     reviewed: str = ""
     reviewed_by: str = ""
     related: list[str] = field(default_factory=list)
+    lang: str = ""
+    translation_of: str = ""
     source: str = ""
     source_url: str = ""
     body: str = ""

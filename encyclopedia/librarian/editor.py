@@ -20,15 +20,16 @@ from encyclopedia.articles import (
     Article,
     ArticleError,
     ContentFolder,
-    Neighbour,
     Neighbours,
     digest_of,
+    neighbour_of,
     parse_article,
     read_source,
     title_key,
 )
 from encyclopedia.fields import NAMES
 from encyclopedia.files import held, write_atomically
+from encyclopedia.languages import DEFAULT as DEFAULT_LANGUAGE
 from encyclopedia.librarian import records
 from encyclopedia.librarian.audit import AuditLog
 from encyclopedia.librarian.database import Database
@@ -284,16 +285,15 @@ class Editor:
         # even when the file would not parse (a bad date must not hide a taken title).
         # The rules are the ones check, reindex and update apply (articles.Neighbours).
         neighbours = Neighbours(
-            (
-                Neighbour(a.slug, a.title, a.names)
-                for s, a in self.articles().items()
-                if s not in (original, slug)
-            ),
+            (neighbour_of(a) for s, a in self.articles().items() if s not in (original, slug)),
             {p.stem for p in self.content_dir.glob("*.md")} - {original},
         )
         related = [r for r in draft.related if SLUG_PATTERN.match(r)]  # else the parser said
         names = [draft.title.strip(), *draft.also_called]
-        for clash in neighbours.clashes(slug, draft.title, names, related):
+        lang = draft.lang.strip().lower() or DEFAULT_LANGUAGE
+        target = draft.translation_of.strip()
+        target = target if SLUG_PATTERN.match(target) else None  # else the parser said
+        for clash in neighbours.clashes(slug, draft.title, names, related, lang, target):
             message = clash.message(lambda s: f"/article/{s}")
             if clash.severity == "error":
                 result.error(clash.field, message)

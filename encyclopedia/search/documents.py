@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from encyclopedia.articles import Article, digest_of
+from encyclopedia.languages import DEFAULT as DEFAULT_LANGUAGE
 from encyclopedia.rendering import render_article
 from encyclopedia.search.words import name_key
 
@@ -25,6 +26,8 @@ class CatalogEntry:
     aliases: tuple[str, ...] = ()  # searchable, never shown
     reviewed: str | None = None  # YYYY-MM-DD: the sitemap's lastmod, the feed, the API
     groups: tuple[str, ...] = ()  # browsed under these (few names, shared by many)
+    lang: str = DEFAULT_LANGUAGE
+    translation_of: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CatalogEntry:
@@ -40,6 +43,8 @@ class CatalogEntry:
             aliases=tuple(data.get("aliases", ())),
             reviewed=data.get("reviewed"),
             groups=tuple(map(sys.intern, data.get("groups", ()))),
+            lang=sys.intern(data.get("lang", DEFAULT_LANGUAGE)),
+            translation_of=data.get("translation_of"),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -169,4 +174,6 @@ def catalog_entry(article: Article, digest: str) -> CatalogEntry:
         article.search_aliases,
         article.reviewed.isoformat() if article.reviewed else None,
         article.groups,
+        article.lang,
+        article.translation_of,
     )

@@ -22,6 +22,7 @@ from encyclopedia.articles import (
     load_folder,
 )
 from encyclopedia.files import write_atomically
+from encyclopedia.languages import DEFAULT as DEFAULT_LANGUAGE
 from encyclopedia.search import releases, semantic
 from encyclopedia.search.builds import (
     CATALOG,
@@ -224,14 +225,28 @@ def _check_against_catalog(article: Article, catalog: dict, path: Path) -> None:
     """The rules between articles (articles.Neighbours), against the build's catalog."""
     neighbours = Neighbours(
         (
-            Neighbour(e["slug"], e["title"], (e["title"], *e.get("also_called", ())))
+            Neighbour(
+                e["slug"],
+                e["title"],
+                (e["title"], *e.get("also_called", ())),
+                e.get("lang", DEFAULT_LANGUAGE),
+                e.get("translation_of"),
+            )
             for e in catalog.values()
         ),
         _Published(catalog, path.parent),
     )
+    clashes = neighbours.clashes(
+        article.slug,
+        article.title,
+        article.names,
+        article.related,
+        article.lang,
+        article.translation_of,
+    )
     problems = [
         Problem(str(path), clash.message(lambda slug: f"{slug}.md"), field=clash.field)
-        for clash in neighbours.clashes(article.slug, article.title, article.names, article.related)
+        for clash in clashes
         if clash.severity == "error"
     ]
     if problems:
