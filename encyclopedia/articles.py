@@ -210,6 +210,17 @@ class Neighbours:
             found.extend(self._translation_clashes(slug, lang, translation_of))
         return found
 
+    def clashes_of(self, article: Article) -> list[Clash]:
+        """:meth:`clashes` for a parsed article."""
+        return self.clashes(
+            article.slug,
+            article.title,
+            article.names,
+            article.related,
+            article.lang,
+            article.translation_of,
+        )
+
     def _translation_clashes(self, slug: str, lang: str, target: str) -> list[Clash]:
         """A translation names an existing article in another language, an original
         (not a translation), and is that article's only translation into its language."""
@@ -626,14 +637,7 @@ def load_folder(content_dir: Path, paths: Iterable[Path] | None = None) -> Folde
     )
     refused: set[str] = set()
     for article in parsed.values():
-        for clash in neighbours.clashes(
-            article.slug,
-            article.title,
-            article.names,
-            article.related,
-            article.lang,
-            article.translation_of,
-        ):
+        for clash in neighbours.clashes_of(article):
             if clash.severity == "error":
                 refused.add(article.slug)
             field = clash.field

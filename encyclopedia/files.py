@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import secrets
 import time
@@ -168,3 +169,12 @@ class WatchedFile(Generic[T]):
             if not any(p.severity == "error" for p in problems):
                 self.current = self._use(value, seen)
         return self.current
+
+
+def sha256_of(path: Path) -> str:
+    """A file's sha256, read in 1 MiB blocks (model files and index segments are large)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

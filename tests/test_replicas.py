@@ -5,7 +5,6 @@ search/replica.py). Each node is a separate folder, as separate machines would b
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import time
@@ -20,6 +19,7 @@ from encyclopedia.production import free_port
 from encyclopedia.search import Library, rebuild, releases
 from encyclopedia.search.replica import PullFailed, pull, status
 from encyclopedia.search.updating import update_article
+from tests.cluster import damaged_copy
 
 SHIPPED = Path(__file__).resolve().parent.parent / "content"
 
@@ -108,18 +108,7 @@ def test_a_damaged_transfer_is_refused_and_the_last_good_release_kept(editor, tm
     # A second editor folder whose newest release was damaged on the way (a copy, not
     # links: the editor's own release must stay whole).
     broken = tmp_path / "broken-editor"
-    shutil.copytree(index / releases.RELEASES, broken)
-    name = "later-release"
-    shutil.copytree(broken / good, broken / name)
-    segment = next(p for p in (broken / name).iterdir() if p.suffix == ".seg")
-    data = bytearray(segment.read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    segment.write_bytes(bytes(data))
-    # A later time, as a real new file has: with the same size and second, rsync would
-    # rightly link the replica's own good copy instead (and the result would be whole).
-    later = segment.stat().st_mtime + 10
-    os.utime(segment, (later, later))
-    (broken / releases.LATEST).write_text(name + "\n", encoding="utf-8")
+    name = damaged_copy(index / releases.RELEASES, broken)
     with pytest.raises(PullFailed, match="refused"):
         pull(str(broken), replica)
     assert status(replica)["release"] == good and "refused" in status(replica)["error"]

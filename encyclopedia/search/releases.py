@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from encyclopedia.files import write_atomically
+from encyclopedia.files import sha256_of, write_atomically
 from encyclopedia.media import FOLDER as MEDIA
 from encyclopedia.search.builds import WriterBusy, published, writer_lock
 from encyclopedia.site_files import SITE_FILES, path_of
@@ -53,14 +53,6 @@ class Release:
     version: str
     files: int
     bytes: int
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _files(root: Path) -> Iterable[Path]:
@@ -88,7 +80,7 @@ def site_sources(content_dir: Path) -> dict[str, Path]:
 def _site_digest(sources: Mapping[str, Path]) -> str:
     digest = hashlib.sha256()
     for name in sorted(sources):
-        digest.update(name.encode() + b"\0" + _sha256(sources[name]).encode() + b"\0")
+        digest.update(name.encode() + b"\0" + sha256_of(sources[name]).encode() + b"\0")
     return digest.hexdigest()[:12]
 
 
@@ -181,7 +173,7 @@ def _entry(path: Path, previous: Mapping[tuple[int, int, int], str]) -> dict:
     time) keeps its digest, so a one-article update hashes only the new segment."""
     st = path.stat()
     key = (st.st_ino, st.st_size, st.st_mtime_ns)
-    return {"size": st.st_size, "sha256": previous.get(key) or _sha256(path)}
+    return {"size": st.st_size, "sha256": previous.get(key) or sha256_of(path)}
 
 
 def _previous_digests(releases: Path) -> dict[tuple[int, int, int], str]:
@@ -250,6 +242,6 @@ def verify(root: Path) -> dict:
         raise ReleaseInvalid(f"{len(extra)} file(s) not in the manifest: {', '.join(extra[:5])}")
     for relative, entry in files.items():
         path = root / relative
-        if path.stat().st_size != int(entry["size"]) or _sha256(path) != entry["sha256"]:
+        if path.stat().st_size != int(entry["size"]) or sha256_of(path) != entry["sha256"]:
             raise ReleaseInvalid(f"{relative} differs from the editor's (size or sha256)")
     return manifest

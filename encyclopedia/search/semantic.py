@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from encyclopedia.articles import Article
-from encyclopedia.files import write_atomically
+from encyclopedia.files import sha256_of, write_atomically
 from encyclopedia.lru import LRUCache
 
 log = logging.getLogger(__name__)
@@ -58,14 +58,6 @@ class ModelUnavailable(Exception):
     """The model cannot run here; the message says why, for the log and /healthz."""
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def model_file() -> Path:
     """The installed model file, found without importing its package's code."""
 
@@ -86,7 +78,7 @@ class Embedder:
             raise ModelUnavailable(f"{exc.name} is not installed") from exc
         for path, expected in ((model, MODEL_SHA256), (tokenizer, TOKENIZER_SHA256)):
             try:
-                found = _sha256(path)
+                found = sha256_of(path)
             except OSError as exc:
                 raise ModelUnavailable(f"{path} cannot be read: {exc.strerror}") from exc
             if found != expected:

@@ -236,17 +236,9 @@ def _check_against_catalog(article: Article, catalog: dict, path: Path) -> None:
         ),
         _Published(catalog, path.parent),
     )
-    clashes = neighbours.clashes(
-        article.slug,
-        article.title,
-        article.names,
-        article.related,
-        article.lang,
-        article.translation_of,
-    )
     problems = [
         Problem(str(path), clash.message(lambda slug: f"{slug}.md"), field=clash.field)
-        for clash in clashes
+        for clash in neighbours.clashes_of(article)
         if clash.severity == "error"
     ]
     if problems:
