@@ -210,3 +210,14 @@ def test_a_replica_fetches_through_an_rsync_daemon(editor, tmp_path: Path):
     finally:
         daemon.terminate()
         daemon.wait(timeout=10)
+
+
+def test_a_release_that_cannot_be_stored_is_a_failed_pull_not_a_crash(editor, tmp_path):
+    _content, index = editor
+    replica = tmp_path / "replica" / "index"
+    replica.mkdir(parents=True)
+    (replica / "builds").write_text("a file where the builds folder should be")
+    with pytest.raises(PullFailed, match="could not be stored"):
+        pull(source_of(index), replica)
+    assert "could not be stored" in status(replica)["error"]
+    assert not (replica / "incoming").exists()

@@ -110,7 +110,11 @@ def pull(source: str, index_dir: Path) -> PullReport:
     # The writer lock: two pulls at once (a timer and a person) never share incoming/.
     with writer_lock(index_dir, wait=RSYNC_TIMEOUT):
         try:
-            report = _pull_locked(source, index_dir)
+            try:
+                report = _pull_locked(source, index_dir)
+            except OSError as exc:  # a full disk, a folder we may not write: said, not fatal
+                shutil.rmtree(index_dir / INCOMING, ignore_errors=True)
+                raise PullFailed(f"the release could not be stored: {exc}") from exc
         except PullFailed as exc:
             _record(index_dir, checked=_now(), error=str(exc))
             raise
