@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint audit packages cluster-test bench bench-editing bench-caches relevance load screenshot clean
+.PHONY: run test lint audit packages cluster-test bench-proxy-cache bench bench-editing bench-caches relevance load screenshot clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -64,6 +64,11 @@ bench: $(STAMP)
 # A full reindex and editor saves on the MedlinePlus topics, timed as a librarian sees them.
 bench-editing: $(STAMP)
 	$(BIN)/python bench/editing.py
+
+# nginx's proxy cache against the replicas' own response cache (see the README).
+bench-proxy-cache: $(STAMP)
+	@tools/debian-packages.sh nginx wrk
+	$(BIN)/python bench/proxy_cache.py
 
 bench-caches: $(STAMP)
 	$(BIN)/python bench/caches.py --requests 60000 --seed 7

@@ -42,6 +42,9 @@ BIN = Path(sys.executable).parent
 LOCATIONS = ROOT / "deploy" / "nginx" / "locations.conf"
 PASSWORD = "correct horse battery staple"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"  # Debian's, often outside a user's PATH
+# Started by root (CI), nginx's workers would run as nobody and could not write their
+# temporary files into our private folders: they run as root then, as everything else.
+NGINX_USER = "user root;\n" if os.geteuid() == 0 else ""
 SAVE_DEADLINE = 5.0
 LOAD_PATHS = (
     "/search?q=balloon+kyphoplasty",
@@ -171,7 +174,7 @@ def nginx(root: Path, port: int, replicas: list[int], editor: int) -> subprocess
     config = folder / "nginx.conf"
     config.write_text(
         f"""daemon off;
-worker_processes 1;
+{NGINX_USER}worker_processes 1;
 pid {folder / "nginx.pid"};
 error_log {folder / "error.log"} warn;
 events {{ worker_connections 512; }}
