@@ -57,8 +57,7 @@ cluster-test: $(STAMP)
 
 # Benchmarks (not part of `make test`): speed and memory, and search quality.
 bench: $(STAMP)
-	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
+	@tools/debian-packages.sh wrk
 	$(BIN)/python bench/run.py
 
 # A full reindex and editor saves on the MedlinePlus topics, timed as a librarian sees them.
