@@ -221,3 +221,18 @@ def test_a_release_that_cannot_be_stored_is_a_failed_pull_not_a_crash(editor, tm
         pull(source_of(index), replica)
     assert "could not be stored" in status(replica)["error"]
     assert not (replica / "incoming").exists()
+
+
+def test_the_editors_health_says_whether_the_replicas_have_its_build(editor, monkeypatch):
+    content, index = editor
+    app = create_app({"index_dir": index, "content_dir": content, "TESTING": True})
+    health = app.test_client().get("/healthz").json
+    assert health["releases"] == {"latest": releases.latest(index), "of_published_build": True}
+    # A publication whose release could not be made leaves the replicas behind: said.
+    edit(content, "kyphoplasty", "spine", "backbone")
+    monkeypatch.setenv("ENCYCLOPEDIA_RELEASES", "0")
+    update_article(content, index, "kyphoplasty")
+    monkeypatch.setenv("ENCYCLOPEDIA_RELEASES", "1")
+    health = app.test_client().get("/healthz").json
+    assert health["releases"]["of_published_build"] is False
+    assert any("newest release is not of the published build" in w for w in health["warnings"])

@@ -31,6 +31,7 @@ class Health:
     semantic: str = ""  # whether meaning is searched, and if not why
     vocabulary: str = ""  # the word lists spelling correction leaves alone
     replica: dict[str, Any] | None = None  # a replica's last pull (search/replica.py)
+    releases: dict[str, Any] | None = None  # the editor's releases (search/releases.py)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -60,6 +61,11 @@ class Health:
                     f"behind the editor: serving {self.replica.get('release')}, "
                     f"the editor has {self.replica.get('latest')}"
                 )
+        if self.releases is not None and not self.releases.get("of_published_build"):
+            said.append(
+                "the replicas' newest release is not of the published build (see the log; "
+                "'encyclopedia release' makes one)"
+            )
         if self.vocabulary.startswith("none"):
             said.append(f"word lists: {self.vocabulary}")
         return said

@@ -22,8 +22,8 @@ from encyclopedia.articles import Article, ContentFolder
 from encyclopedia.config import DICTIONARIES, Settings
 from encyclopedia.lru import LRUCache
 from encyclopedia.normalize import fold, sort_key
+from encyclopedia.search import releases, semantic, vocabulary
 from encyclopedia.search import results as searching
-from encyclopedia.search import semantic, vocabulary
 from encyclopedia.search.browse import ShelfPage, Shelves, shelf_page
 from encyclopedia.search.builds import CURRENT, published, writer_running
 from encyclopedia.search.documents import CatalogEntry, StoredPage, stored_page
@@ -408,6 +408,7 @@ class Library:
             error=self.damage,
             semantic=self._semantic_health(snapshot),
             vocabulary=self.vocabulary.describe(),
+            releases=releases.status(self.index_dir) if releases.enabled() else None,
         )
 
     def _replica_health(self) -> Health:

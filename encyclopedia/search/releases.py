@@ -126,6 +126,18 @@ def after_site_change(index_dir: Path, content_dir: Path) -> Release | None:
         return None
 
 
+def status(index_dir: Path) -> dict[str, object]:
+    """For the editor's /healthz: the newest release, and whether it is of the build being
+    served (a release that failed leaves the replicas behind until the next one)."""
+    name = latest(index_dir)
+    found = published(index_dir)
+    current = found[1] if found else None
+    return {
+        "latest": name,
+        "of_published_build": bool(name and current and name.startswith(f"{current}-")),
+    }
+
+
 def export(index_dir: Path, content_dir: Path) -> Release:
     """Make a release of the published build and the site files; called under the writer
     lock after each publication, so the build cannot change while it is linked. A release

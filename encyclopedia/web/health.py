@@ -39,5 +39,7 @@ def healthz():
     }
     if health.replica is not None:
         body["replica"] = health.replica
+    if health.releases is not None:
+        body["releases"] = health.releases
     response = no_store(jsonify(body))
     return response, 200 if health.ready else 503
