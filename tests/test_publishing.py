@@ -144,3 +144,20 @@ def test_health_compares_the_index_with_content(tmp_path: Path, content: Path):
 def test_health_without_an_index_is_unhealthy_not_an_error(tmp_path: Path, content: Path):
     health = Library(tmp_path / "nothing").health(content)
     assert not health.in_sync and "reindex" in health.error
+
+
+def test_the_collector_is_paused_only_while_a_catalog_is_read():
+    import gc
+
+    from encyclopedia.search.builds import collector_paused
+
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():  # nested: the inner one leaves it to the outer
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ValueError), collector_paused():
+        raise ValueError("a damaged catalog")
+    assert gc.isenabled()

