@@ -236,3 +236,16 @@ def test_the_editors_health_says_whether_the_replicas_have_its_build(editor, mon
     health = app.test_client().get("/healthz").json
     assert health["releases"]["of_published_build"] is False
     assert any("newest release is not of the published build" in w for w in health["warnings"])
+
+
+def test_a_site_file_changed_and_changed_back_makes_the_first_release_newest_again(editor):
+    content, index = editor
+    first = releases.latest(index)
+    thesaurus = content / "thesaurus.yaml"
+    original = thesaurus.read_text(encoding="utf-8")
+    thesaurus.write_text(original + "\n# a comment\n", encoding="utf-8")
+    changed = releases.after_site_change(index, content)
+    assert changed is not None and releases.latest(index) == changed.version != first
+    thesaurus.write_text(original, encoding="utf-8")
+    releases.after_site_change(index, content)
+    assert releases.latest(index) == first

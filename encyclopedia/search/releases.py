@@ -151,6 +151,9 @@ def export(index_dir: Path, content_dir: Path) -> Release:
     releases = index_dir / RELEASES
     target = releases / name
     if (target / MANIFEST).is_file():
+        # Made before (a site file changed and was changed back): it is the newest again.
+        if latest(index_dir) != name:
+            write_atomically(releases / LATEST, name + "\n")
         return _describe(target)
     previous = _previous_digests(releases)
     staging = releases / f".{name}.partial"
