@@ -249,3 +249,23 @@ def test_a_site_file_changed_and_changed_back_makes_the_first_release_newest_aga
     thesaurus.write_text(original, encoding="utf-8")
     releases.after_site_change(index, content)
     assert releases.latest(index) == first
+
+
+def test_a_release_with_a_link_in_it_is_refused(editor, tmp_path: Path):
+    """A link in a release could have a replica serve one of its own files as a figure."""
+    _content, index = editor
+    replica = tmp_path / "replica" / "index"
+    good = pull(source_of(index), replica).release
+    forged = tmp_path / "forged-editor"
+    shutil.copytree(index / releases.RELEASES, forged)
+    name = good + "-forged"
+    shutil.copytree(forged / good, forged / name)
+    secret = tmp_path / "replica-secret.txt"
+    secret.write_text("a file of the replica's machine", encoding="utf-8")
+    figure = next((forged / name / "site" / "media").iterdir())
+    figure.unlink()
+    figure.symlink_to(secret)
+    (forged / releases.LATEST).write_text(name + "\n", encoding="utf-8")
+    with pytest.raises(PullFailed, match="links are not allowed"):
+        pull(str(forged), replica)
+    assert status(replica)["release"] == good

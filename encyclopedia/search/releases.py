@@ -248,6 +248,11 @@ def verify(root: Path) -> dict:
     is missing, extra or different otherwise."""
     manifest = read_manifest(root)
     files = manifest["files"]
+    # A release is plain files only: a link could make a replica serve (as a figure)
+    # or read (as its thesaurus) a file of its own machine.
+    linked = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_symlink())
+    if linked:
+        raise ReleaseInvalid(f"links are not allowed in a release: {', '.join(linked[:5])}")
     present = {str(p.relative_to(root)) for p in _files(root)}
     missing = sorted(set(files) - present)
     if missing:

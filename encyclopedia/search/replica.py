@@ -58,6 +58,7 @@ def _rsync(source: str, target: Path, *extra: str) -> None:
     command = [
         "rsync",
         "--archive",
+        "--links",  # copied as links, so that verify() refuses them (never followed)
         "--delete",
         "--modify-window=-1",
         f"--timeout={RSYNC_TIMEOUT}",
