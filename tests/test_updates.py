@@ -132,3 +132,25 @@ def test_an_update_refuses_a_title_that_differs_only_by_accents(tmp_path: Path, 
     assert "already the title of meniere-disease" in refused.value.problems[0].message
     (content / "menieres.md").unlink()
     rebuild(content, index)  # the site can still be reindexed
+
+
+def test_a_text_edit_keeps_the_name_tables_and_a_name_edit_remakes_them(published):
+    """Readers of a build whose names did not change take the last snapshot's tables
+    (Snapshot.adopt_tables) instead of making them again; a new name is never missed."""
+    content, index = published
+    library = Library(index, semantic=False)
+    library.warm()
+    before = library.snapshot()
+    write_article(content, "asthma", "title: Asthma", "Airways narrow; inhalers help.\n")
+    update_article(content, index, "asthma")
+    assert library.search("inhalers").hits[0].slug == "asthma"
+    after = library.snapshot()
+    assert after is not before and after.suggestions is before.suggestions
+    assert after.name_keys is before.name_keys and after.site_map is before.site_map
+    write_article(content, "asthma", "title: Asthma\nalso_called: [Wheezing disease]", "Airways.\n")
+    update_article(content, index, "asthma")
+    renamed = library.snapshot()
+    assert renamed.suggestions is not after.suggestions
+    assert [s.name for s in library.suggest("wheez")] == ["Wheezing disease"]
+    assert [e.name for e in library.site_map("w")] == ["Wheezing disease"]
+    assert library.search("wheezing disease").hits[0].slug == "asthma"

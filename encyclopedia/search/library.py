@@ -143,6 +143,8 @@ class Library:
             try:
                 fresh = open_with_retries(path, version)
                 self.damage = None
+                if snapshot is not None:
+                    fresh.adopt_tables(snapshot)
             except IndexUnavailable as exc:
                 # A damaged build (a disk error, a hand edit) must not take the site
                 # down: serve the newest older build that opens, and say so.

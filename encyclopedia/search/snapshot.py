@@ -125,8 +125,44 @@ class Snapshot:
         with collector_paused():
             return SuggestionIndex(list(self.catalog.values()))
 
+    # What the name tables are made of: when no article's names, headings, kind, groups
+    # or language changed (a save that edits the text), they are the same tables.
+    _TABLES = ("suggestions", "name_keys", "site_map", "shelves")
+
+    def adopt_tables(self, previous: Snapshot) -> bool:
+        """Take the previous snapshot's name tables (suggestions, names, A–Z, shelves,
+        spelling) when this one's catalog names exactly the same things. A save that
+        edits an article's text then costs its readers no rebuild: at 50,000 articles
+        remaking them took about 1.2 s of the time from a save to its being searchable."""
+        if len(previous.catalog) != len(self.catalog):
+            return False
+        with collector_paused():
+            for slug, entry in self.catalog.items():
+                before = previous.catalog.get(slug)
+                if before is None or _named(before) != _named(entry):
+                    return False
+        for table in self._TABLES:
+            if table in previous.__dict__:  # made there (cached_property keeps it here)
+                self.__dict__[table] = previous.__dict__[table]
+        if getattr(previous, "_corrector", None) is not None:
+            self._corrector = previous._corrector
+        return True
+
     def close(self) -> None:
         self.index.close()
+
+
+def _named(entry: CatalogEntry) -> tuple:
+    return (
+        entry.title,
+        entry.also_called,
+        entry.aliases,
+        entry.headings,
+        entry.kind,
+        entry.groups,
+        entry.lang,
+        entry.translation_of,
+    )
 
 
 def open_with_retries(path: Path, version: str, attempts: int = 4) -> Snapshot:
