@@ -50,7 +50,7 @@ test: $(STAMP) packages node_modules/.installed lint audit
 	$(BIN)/python -m pytest
 
 # nginx, an editor and two replicas on loopback, as separate machines (tests/cluster.py);
-# `make test` runs it with 6 s of load instead of 30.
+# `make test` runs it with 4 s of load instead of 30.
 cluster-test: $(STAMP)
 	@tools/debian-packages.sh rsync nginx $(WORD_LISTS)
 	$(BIN)/python -m tests.cluster

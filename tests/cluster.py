@@ -12,7 +12,7 @@ Checked, in order:
 5. a damaged release is refused, and the replica keeps serving its build.
 
 Everything started is stopped at the end, whatever happens. ``--short`` (run by ``make
-test``) shortens the load from 30 s to 6 s; the checks are the same.
+test``) shortens the load from 30 s to 4 s; the checks are the same.
 
     python -m tests.cluster [--short] [--keep]
 """
@@ -480,7 +480,7 @@ def _current(node: Node) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--short", action="store_true", help="6 s of load instead of 30")
+    parser.add_argument("--short", action="store_true", help="4 s of load instead of 30")
     parser.add_argument("--keep", action="store_true", help="keep the nodes' folders")
     args = parser.parse_args()
     for tool in (NGINX, "rsync"):
@@ -489,7 +489,7 @@ def main() -> int:
             return 2
     root = Path(tempfile.mkdtemp(prefix="encyclopedia-cluster-"))
     try:
-        for line in run(root, 6.0 if args.short else 30.0):
+        for line in run(root, 4.0 if args.short else 30.0):
             print(line)
     except ClusterFailed as exc:
         print(f"FAILED: {exc} (logs in {root})")  # kept, to be read

@@ -16,7 +16,7 @@ from tests.conftest import PROJECT_ROOT
 
 def test_serving_stays_correct_during_reindexes_and_saves():
     run = subprocess.run(
-        [sys.executable, "bench/load.py", "--seconds", "5", "--clients", "6"],
+        [sys.executable, "bench/load.py", "--seconds", "4", "--clients", "6"],
         cwd=PROJECT_ROOT,
         env={**os.environ, "ENCYCLOPEDIA_SEMANTIC": "0"},
         capture_output=True,
