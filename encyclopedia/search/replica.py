@@ -135,6 +135,9 @@ def _pull_locked(source: str, index_dir: Path) -> tuple[str, bool]:
         return name, False
     incoming = index_dir / INCOMING / name
     incoming.parent.mkdir(exist_ok=True)
+    for stale in incoming.parent.iterdir():  # an interrupted fetch of an older release
+        if stale != incoming:
+            shutil.rmtree(stale, ignore_errors=True)
     link_dest = current_build(index_dir)
     extra = [f"--link-dest={link_dest}"] if link_dest and link_dest.is_dir() else []
     _rsync(_join(source, name) + "/", incoming, *extra)
