@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -157,3 +158,18 @@ def test_failed_searches_reach_sqlite_without_another_search(tmp_path: Path):
     while time.monotonic() < deadline and "zzqx" not in counts(db)[0]:
         time.sleep(0.05)
     assert counts(db)[0] == {"first": 1, "zzqx": 1}
+
+
+def test_a_batch_the_editor_calls_malformed_is_dropped_not_left_blocking(editor_server, tmp_path):
+    app, url = editor_server
+    db = replica_db(tmp_path)
+    bad = {"id": "c" * 32, "failed": [], "helpful": [["asthma", -1, 0]]}
+    with db.write() as conn:
+        conn.execute(
+            "INSERT INTO outbox (id, payload, made) VALUES (?, ?, ?)",
+            (bad["id"], json.dumps(bad), "2000-01-01T00:00:00+00:00"),
+        )
+    with pytest.raises(OSError, match="dropped"):
+        send(db, url, TOKEN)
+    assert send(db, url, TOKEN) == 1  # the good counts behind it still arrive
+    assert counts(app.extensions["workspace"].db)[0] == {"zzqx blorf": 3, "hart atack": 1}

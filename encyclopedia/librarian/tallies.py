@@ -126,6 +126,10 @@ def send(db: Database, editor_url: str, token: str, timeout: float = 10.0) -> in
             with urllib.request.urlopen(request, timeout=timeout) as response:  # nosec B310
                 response.read()
         except urllib.error.HTTPError as exc:
+            if exc.code == 400:
+                # Not a batch to the editor: kept, it would block every later one.
+                delivered(db, batch["id"])
+                raise OSError("the editor refused a batch as malformed; it was dropped") from None
             raise OSError(f"the editor refused the tallies: {exc.code} {exc.reason}") from None
         delivered(db, batch["id"])
         sent += 1
