@@ -10,7 +10,6 @@ kept 5 s, so a publication is seen within 5 s). Prints one table.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -24,7 +23,7 @@ from bench.run import QUERIES, wrk  # noqa: E402
 from encyclopedia.production import free_port  # noqa: E402
 from encyclopedia.production import running as gunicorn  # noqa: E402
 from encyclopedia.search import rebuild  # noqa: E402
-from tests.cluster import LOCATIONS, NGINX, NGINX_USER  # noqa: E402
+from tests.cluster import nginx_config, start_nginx  # noqa: E402
 
 CACHE_ZONE = (
     "    proxy_cache_path {folder}/cache levels=1:2 keys_zone=pages:10m "
@@ -37,38 +36,6 @@ CACHED = """
         proxy_no_cache $http_cookie $http_authorization;
         proxy_cache_lock on;
 """
-
-
-def nginx_config(folder: Path, port: int, upstream: int, cached: bool) -> Path:
-    temp = folder / "temp"
-    temp.mkdir(parents=True, exist_ok=True)
-    config = folder / "nginx.conf"
-    config.write_text(
-        f"""daemon off;
-{NGINX_USER}worker_processes 1;
-pid {folder / "nginx.pid"};
-error_log {folder / "error.log"} warn;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    client_body_temp_path {temp}/body;
-    proxy_temp_path {temp}/proxy;
-    fastcgi_temp_path {temp}/fastcgi;
-    uwsgi_temp_path {temp}/uwsgi;
-    scgi_temp_path {temp}/scgi;
-{CACHE_ZONE.format(folder=folder) if cached else ""}
-    upstream replicas {{ server 127.0.0.1:{upstream}; keepalive 64; }}
-    upstream editor {{ server 127.0.0.1:{upstream}; }}
-    server {{
-        listen 127.0.0.1:{port};
-{CACHED if cached else ""}
-        include {LOCATIONS};
-    }}
-}}
-""",
-        encoding="utf-8",
-    )
-    return config
 
 
 def main() -> int:
@@ -92,10 +59,15 @@ def main() -> int:
                 if cached is not None:
                     port = free_port()
                     folder = Path(tmp) / f"nginx-{int(cached)}"
-                    config = nginx_config(folder, port, upstream, cached)
-                    process = subprocess.Popen(
-                        [NGINX, "-p", str(folder), "-c", str(config), "-e", str(folder / "err")]
+                    config = nginx_config(
+                        folder,
+                        port,
+                        [upstream],
+                        upstream,
+                        http_extra=CACHE_ZONE.format(folder=folder) if cached else "",
+                        server_extra=CACHED if cached else "",
                     )
+                    process = start_nginx(folder, config)
                 try:
                     url = f"http://127.0.0.1:{port}"
                     for kind, paths in pages.items():

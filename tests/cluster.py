@@ -164,20 +164,29 @@ def rsync_daemon(node: Node, port: int, path: Path) -> None:
     node.start("rsync", ["rsync", "--daemon", "--no-detach", f"--config={config}"])
 
 
-def nginx(root: Path, port: int, replicas: list[int], editor: int) -> subprocess.Popen:
-    folder = root / "nginx"
-    (folder / "temp").mkdir(parents=True)
+def nginx_config(
+    folder: Path,
+    port: int,
+    replicas: list[int],
+    editor: int,
+    *,
+    http_extra: str = "",
+    server_extra: str = "",
+) -> Path:
+    """A loopback nginx around the repository's own rules (deploy/nginx/locations.conf):
+    the cluster test's, and the proxy-cache benchmark's with its cache added."""
+    temp = folder / "temp"
+    temp.mkdir(parents=True, exist_ok=True)
     servers = "".join(
         f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;\n" for p in replicas
     )
-    temp = folder / "temp"
     config = folder / "nginx.conf"
     config.write_text(
         f"""daemon off;
 {NGINX_USER}worker_processes 1;
 pid {folder / "nginx.pid"};
 error_log {folder / "error.log"} warn;
-events {{ worker_connections 512; }}
+events {{ worker_connections 1024; }}
 http {{
     access_log off;
     client_body_temp_path {temp}/body;
@@ -185,6 +194,7 @@ http {{
     fastcgi_temp_path {temp}/fastcgi;
     uwsgi_temp_path {temp}/uwsgi;
     scgi_temp_path {temp}/scgi;
+{http_extra}
     upstream replicas {{
 {servers}        keepalive 16;
     }}
@@ -193,12 +203,17 @@ http {{
     }}
     server {{
         listen 127.0.0.1:{port};
+{server_extra}
         include {LOCATIONS};
     }}
 }}
 """,
         encoding="utf-8",
     )
+    return config
+
+
+def start_nginx(folder: Path, config: Path) -> subprocess.Popen:
     log = open(folder / "stdout.log", "ab")  # noqa: SIM115 - kept with the process
     return subprocess.Popen(
         [NGINX, "-p", str(folder), "-c", str(config), "-e", str(folder / "error.log")],
@@ -206,6 +221,11 @@ http {{
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+
+
+def nginx(root: Path, port: int, replicas: list[int], editor: int) -> subprocess.Popen:
+    folder = root / "nginx"
+    return start_nginx(folder, nginx_config(folder, port, replicas, editor))
 
 
 class Browser:
