@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -25,17 +25,48 @@ class Level:
     name: str
     label: str  # read first, so the level never depends on colour alone
     title: str  # used when the block gives none
+    # The label and title in the other languages articles are written in: rendered into
+    # the stored page when the index is built, where no interface catalogue is at hand.
+    translated: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def label_in(self, lang: str) -> str:
+        return self.translated.get(lang, (self.label, self.title))[0]
+
+    def title_in(self, lang: str) -> str:
+        return self.translated.get(lang, (self.label, self.title))[1]
 
 
 LEVELS: dict[str, Level] = {
     level.name: level
     for level in (
-        Level("doctor", "Non-urgent advice", "See a doctor if:"),
-        Level("urgent", "Urgent advice", "Get medical help today (urgent care or your doctor) if:"),
+        Level(
+            "doctor",
+            "Non-urgent advice",
+            "See a doctor if:",
+            {"es": ("Consejo no urgente", "Consulte a un médico si:")},
+        ),
+        Level(
+            "urgent",
+            "Urgent advice",
+            "Get medical help today (urgent care or your doctor) if:",
+            {
+                "es": (
+                    "Consejo urgente",
+                    "Busque atención médica hoy (atención urgente o su médico) si:",
+                )
+            },
+        ),
         Level(
             "emergency",
             "Emergency",
             "Call your emergency number now (911 in the US, 999 in the UK, 112 in Europe) if:",
+            {
+                "es": (
+                    "Emergencia",
+                    "Llame ahora a su número de emergencias (911 en los EE. UU., 112 en "
+                    "Europa) si:",
+                )
+            },
         ),
     )
 }
@@ -64,9 +95,10 @@ def _levels() -> str:
 
 
 def split(
-    text: str, is_heading: Callable[[str], bool] = lambda line: False
+    text: str, is_heading: Callable[[str], bool] = lambda line: False, lang: str = "en"
 ) -> tuple[list[Segment], list[Mistake]]:
-    """The text cut into plain and callout segments, and what is wrong with its blocks.
+    """The text cut into plain and callout segments, and what is wrong with its blocks
+    (``lang``: the article's language, for a block's default title).
 
     A block that cannot be used is left as plain text, so a preview still shows every
     word the librarian wrote; the mistakes say why it is not a callout.
@@ -130,7 +162,7 @@ def split(
                 mistakes.append(Mistake(start, f"the {level.name} callout is empty"))
             else:
                 flush_plain()
-                segments.append(Segment(body, level, title or level.title))
+                segments.append(Segment(body, level, title or level.title_in(lang)))
             inside.clear()
             opened = None
         elif match is not None:

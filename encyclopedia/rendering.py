@@ -173,26 +173,28 @@ def _sanitise(text: str) -> str:
     )
 
 
-def _callout(segment: care.Segment) -> str:
+def _callout(segment: care.Segment, lang: str) -> str:
     """A care callout. The wrapper is ours, built around already-sanitised HTML, so the
     sanitiser never has to allow a class or a role that an article could then misuse."""
     assert segment.level is not None
     level = segment.level
     return (
         f'<div class="care care-{level.name}" role="note">'
-        f'<p class="care-label">{html.escape(level.label)}</p>'
+        f'<p class="care-label">{html.escape(level.label_in(lang))}</p>'
         f'<p class="care-title"><strong>{html.escape(segment.title)}</strong></p>'
         f"{_clean_markdown(segment.markdown)}</div>"
     )
 
 
-def render_markdown(text: str) -> str:
-    """Markdown to sanitised HTML, with care callouts; links may only be http(s), mailto
-    or relative."""
+def render_markdown(text: str, lang: str = "en") -> str:
+    """Markdown to sanitised HTML, with care callouts (labelled in ``lang``); links may
+    only be http(s), mailto or relative."""
     if ":::" not in text:  # most text has no callout: skip the line-by-line reading
         return _clean_markdown(text)
-    segments, _ = care.split(text)
-    return "\n".join(_callout(s) if s.level else _clean_markdown(s.markdown) for s in segments)
+    segments, _ = care.split(text, lang=lang)
+    return "\n".join(
+        _callout(s, lang) if s.level else _clean_markdown(s.markdown) for s in segments
+    )
 
 
 _BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|td|th|dt|dd|blockquote|pre|figcaption)>", re.IGNORECASE)
@@ -234,15 +236,15 @@ class RenderedArticle:
     sections: tuple[RenderedSection, ...]
 
 
-def _section(section: Section) -> RenderedSection:
-    html = render_markdown(section.markdown)
+def _section(section: Section, lang: str) -> RenderedSection:
+    html = render_markdown(section.markdown, lang)
     return RenderedSection(section.heading, section.anchor, html, html_text(html))
 
 
 def render_article(article: Article) -> RenderedArticle:
-    summary_html = render_markdown(article.summary)
+    summary_html = render_markdown(article.summary, article.lang)
     return RenderedArticle(
         summary_html=summary_html,
         summary_text=html_text(summary_html),
-        sections=tuple(_section(s) for s in article.sections),
+        sections=tuple(_section(s, article.lang) for s in article.sections),
     )

@@ -33,6 +33,14 @@ SITE_FILES: dict[str, SiteFile] = {
             "Saved. Searches use it from now on (no reindex needed).",
         ),
         SiteFile(
+            "thesaurus.es.yaml",
+            "thesaurus.es.yaml",
+            "Spanish thesaurus",
+            "This site's own Spanish words on top of the Spanish lay words that ship with "
+            "the search (same format as the English thesaurus).",
+            "Saved. Spanish searches use it from now on (no reindex needed).",
+        ),
+        SiteFile(
             "emergency.yaml",
             "emergency.yaml",
             "Emergency words",
@@ -51,6 +59,9 @@ SITE_FILES: dict[str, SiteFile] = {
     )
 }
 
+# Each language's thesaurus, by language code.
+THESAURI = {"en": "thesaurus.yaml", "es": "thesaurus.es.yaml"}
+
 
 def path_of(content_dir: Path, key: str) -> Path:
     return content_dir / SITE_FILES[key].relative
@@ -60,10 +71,12 @@ def problems(key: str, text: str, shown: str) -> list:
     """What is wrong with ``text`` as the site file ``key`` (each a Problem with a
     severity), by the parser that reads it for the site, so a save is judged as a read is.
     The imports are here because those parsers sit above this module."""
-    if key == "thesaurus.yaml":
+    if key in THESAURI.values():
         from encyclopedia.search.thesaurus import parse_thesaurus
+        from encyclopedia.search.wording import wording_for
 
-        return parse_thesaurus(text, shown)[1]
+        code = next(code for code, k in THESAURI.items() if k == key)
+        return parse_thesaurus(text, shown, wording_for(code))[1]
     if key == "emergency.yaml":
         from encyclopedia.search.emergency import parse_emergency_words
 

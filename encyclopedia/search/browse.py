@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from encyclopedia.normalize import slugify, sort_key
+from encyclopedia.languages import ENGLISH, Language
+from encyclopedia.normalize import slugify
 from encyclopedia.search.documents import CatalogEntry
 from encyclopedia.search.errors import BadRequest
 
@@ -44,7 +45,10 @@ class Shelves:
     groups: dict[str, Shelf]  # by label
 
 
-def shelves_of(catalog: Iterable[CatalogEntry]) -> Shelves:
+def shelves_of(catalog: Iterable[CatalogEntry], language: Language = ENGLISH) -> Shelves:
+    """The kinds and groups of one language's articles, each sorted as that language
+    sorts."""
+    sort_key = language.sort_key
     kinds: dict[str, list[CatalogEntry]] = {}
     groups: dict[str, tuple[str, list[CatalogEntry]]] = {}
     for entry in catalog:

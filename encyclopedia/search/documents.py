@@ -10,7 +10,7 @@ from typing import Any
 from encyclopedia.articles import Article, digest_of
 from encyclopedia.languages import DEFAULT as DEFAULT_LANGUAGE
 from encyclopedia.rendering import render_article
-from encyclopedia.search.words import name_key
+from encyclopedia.search.wording import wording_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +96,8 @@ class StoredPage:
     summary_text: str
     sections: tuple[PageSection, ...]
     groups: tuple[str, ...] = ()
+    lang: str = DEFAULT_LANGUAGE
+    translation_of: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = {name: getattr(self, name) for name in self.__slots__}
@@ -118,6 +120,8 @@ class StoredPage:
             summary_text=data.get("summary_text", ""),
             groups=tuple(data.get("groups") or ()),
             sections=tuple(PageSection(**section) for section in data.get("sections") or ()),
+            lang=data.get("lang") or DEFAULT_LANGUAGE,
+            translation_of=data.get("translation_of"),
         )
 
 
@@ -137,6 +141,8 @@ def stored_page(article: Article) -> StoredPage:
         summary_text=rendered.summary_text,
         sections=tuple(PageSection(s.heading, s.anchor, s.html, s.text) for s in rendered.sections),
         groups=article.groups,
+        lang=article.lang,
+        translation_of=article.translation_of,
     )
 
 
@@ -152,13 +158,17 @@ def index_document(article: Article) -> dict[str, Any]:
             *(f"{s.heading}. {s.text}" for s in page.sections if s.anchor != "references"),
         ]
     )
+    wording = wording_for(article.lang)
     return {
         "slug": article.slug,
         "title": article.title,
-        "names": "\n".join(names),
-        "name_keys": ",".join(dict.fromkeys(k for k in map(name_key, names) if k)),
-        "body": body,
+        wording.names_field: "\n".join(names),
+        wording.name_keys_field: ",".join(
+            dict.fromkeys(k for k in map(wording.name_key, names) if k)
+        ),
+        wording.body_field: body,
         "kind": article.kind or "",
+        "lang": wording.code,
         "page": page.to_dict(),
     }
 

@@ -20,8 +20,9 @@ from typing import Any
 
 from encyclopedia.articles import Article, ContentFolder
 from encyclopedia.config import DICTIONARIES, Settings
+from encyclopedia.languages import DEFAULT, LANGUAGES
 from encyclopedia.lru import LRUCache
-from encyclopedia.normalize import fold, sort_key
+from encyclopedia.normalize import fold
 from encyclopedia.search import releases, semantic, vocabulary
 from encyclopedia.search import results as searching
 from encyclopedia.search.browse import ShelfPage, Shelves, shelf_page
@@ -44,6 +45,8 @@ from encyclopedia.search.results import MAX_PAGE, Results, planner
 from encyclopedia.search.snapshot import Snapshot, open_with_retries
 from encyclopedia.search.suggestions import Suggestion
 from encyclopedia.search.thesaurus import Thesaurus, ThesaurusFile, on_top, phrase_key
+from encyclopedia.search.wording import wording_for
+from encyclopedia.site_files import THESAURI
 
 # Library's ``semantic`` argument hides the module's name inside __init__.
 _load_embedder = semantic.load_embedder
@@ -84,8 +87,17 @@ class Library:
         self.stages = Stages(self.vocabulary, "correction" not in without, "names" not in without)
         # One embedder per process, or None and why (lexical only, said once in the log).
         self.embedder, self.semantic_status = _load_embedder(semantic)
-        # The shipped lay words with the librarians' file on top (thesaurus.py).
-        self.thesaurus = ThesaurusFile(Path(thesaurus) if thesaurus else None, shipped=lay_words)
+        # Each language's shipped lay words with the librarians' file on top
+        # (thesaurus.py); the other languages' files sit beside the English one.
+        self.thesauri = {
+            code: ThesaurusFile(
+                Path(thesaurus).with_name(THESAURI[code]) if thesaurus else None,
+                shipped=lay_words,
+                wording=wording_for(code),
+            )
+            for code in LANGUAGES
+        }
+        self.thesaurus = self.thesauri[DEFAULT]
         self.emergency = EmergencyFile(Path(emergency) if emergency else None)
         self.max_query_length = max_query_length
         self.page_size = page_size
@@ -173,10 +185,8 @@ class Library:
     def search_version(self) -> str:
         """What search results depend on: the published index and the thesaurus (which
         changes without a reindex). A cache of results pages is keyed on it."""
-        return (
-            f"{self.snapshot().version}/{self.thesaurus.get().version}"
-            f"/{self.emergency.get().version}"
-        )
+        thesauri = "/".join(str(t.get().version) for t in self.thesauri.values())
+        return f"{self.snapshot().version}/{thesauri}/{self.emergency.get().version}"
 
     @property
     def built(self) -> dt.datetime | None:
@@ -207,11 +217,20 @@ class Library:
         """A query as it will be searched and shown back: no control characters, cut short."""
         return clean_query(text or "", self.max_query_length)
 
-    def plan(self, text: str, *, exact: bool = False) -> QueryPlan:
+    def language(self, lang: str | None) -> str:
+        """A language code from a URL or the command line (BadRequest for one the site
+        does not have), the default for None or empty."""
+        if not lang:
+            return DEFAULT
+        if lang not in LANGUAGES:
+            raise BadRequest(f"lang must be one of: {', '.join(LANGUAGES)}")
+        return lang
+
+    def plan(self, text: str, *, exact: bool = False, lang: str = DEFAULT) -> QueryPlan:
         """How a query will be read: corrections, thesaurus terms, names it contains."""
-        return planner(self.snapshot(), self.thesaurus.get(), stages=self.stages).plan(
-            self.clean(text), exact=exact
-        )
+        return planner(
+            self.snapshot(), self.thesauri[self.language(lang)].get(), stages=self.stages
+        ).plan(self.clean(text), exact=exact)
 
     def search(
         self,
@@ -221,20 +240,24 @@ class Library:
         *,
         exact: bool = False,
         kind: str | None = None,
+        lang: str = DEFAULT,
     ) -> Results:
-        """Search as a patient means it. ``exact`` searches what was typed, uncorrected;
-        ``kind`` keeps only articles of that kind (a kind no article has is a
-        BadRequest, so a mistyped filter says so instead of finding nothing)."""
+        """Search as a patient means it, among the articles in ``lang``. ``exact``
+        searches what was typed, uncorrected; ``kind`` keeps only articles of that kind
+        (a kind no article has is a BadRequest, so a mistyped filter says so instead of
+        finding nothing)."""
         size = page_size or self.page_size
+        lang = self.language(lang)
         cleaned = clean_query(text or "", self.max_query_length)
         snapshot = self.snapshot()
-        if kind and kind not in snapshot.shelves.kinds:
-            known = ", ".join(snapshot.shelves.kinds) or "none"
+        kinds = snapshot.tables(lang).shelves.kinds
+        if kind and kind not in kinds:
+            known = ", ".join(kinds) or "none"
             raise BadRequest(f"kind must be one of the kinds articles have: {known}")
         if not cleaned.strip(' "'):
-            return Results(cleaned, 0, page, size, (), kind=kind or None)
-        thesaurus = self.thesaurus.get()
-        key = (snapshot.version, thesaurus.version, cleaned, page, size, exact, kind or None)
+            return Results(cleaned, 0, page, size, (), kind=kind or None, lang=lang)
+        thesaurus = self.thesauri[lang].get()
+        key = (snapshot.version, lang, thesaurus.version, cleaned, page, size, exact, kind or None)
         found = self.kept_results.get_or_load(
             key,
             lambda: searching.search(
@@ -291,10 +314,12 @@ class Library:
         stored = snapshot.index.document(slug)
         if stored is None:
             return None
+        page = StoredPage.from_dict(stored["page"])
         return article_page(
-            StoredPage.from_dict(stored["page"]),
+            page,
             snapshot.catalog,
-            snapshot.suggestions.entries_named,
+            snapshot.tables(page.lang).suggestions.entries_named,
+            snapshot.versions_of(slug),
         )
 
     def preview(self, article: Article) -> ArticlePage:
@@ -305,7 +330,17 @@ class Library:
             snapshot = self.snapshot()
         except IndexUnavailable:
             return article_page(page, {}, lambda _: [])
-        return article_page(page, snapshot.catalog, snapshot.suggestions.entries_named)
+        return article_page(
+            page,
+            snapshot.catalog,
+            snapshot.tables(page.lang).suggestions.entries_named,
+            snapshot.versions_of(article.translation_of or article.slug),
+        )
+
+    def translation(self, slug: str, lang: str) -> CatalogEntry | None:
+        """The article ``slug`` in ``lang`` (itself when it is in ``lang``), if there is one."""
+        snapshot = self.snapshot()
+        return next((e for e in snapshot.versions_of(slug) if e.lang == lang), None)
 
     def warm(self) -> None:
         """Open the published build and make the tables a first search, suggestion or A–Z
@@ -313,55 +348,73 @@ class Library:
         at 4,000). A serving process calls this before taking requests, so a new
         or recycled worker is never cold."""
         snapshot = self.snapshot()
-        planner(snapshot, self.thesaurus.get())
-        for table in ("site_map", "suggestions", "shelves"):
-            getattr(snapshot, table)
-        with collector_paused():  # see Snapshot.site_map
-            snapshot.suggestions.warm()
+        for code, thesaurus in self.thesauri.items():
+            tables = snapshot.tables(code)
+            if not tables.entries and code != DEFAULT:
+                continue
+            planner(snapshot, thesaurus.get())
+            for table in ("site_map", "suggestions", "shelves"):
+                getattr(tables, table)
+            with collector_paused():  # see Tables
+                tables.suggestions.warm()
         snapshot.vector_rows()  # for this thread; each other thread makes its own once
 
-    def suggest(self, text: str, limit: int = 10) -> list[Suggestion]:
-        """Names that start with, or closely match, what has been typed so far."""
+    def suggest(self, text: str, limit: int = 10, *, lang: str = DEFAULT) -> list[Suggestion]:
+        """Names in ``lang`` that start with, or closely match, what has been typed."""
         cleaned = clean_query(text or "", self.max_query_length)
-        return self.snapshot().suggestions.suggest(cleaned, limit)
+        return self.snapshot().tables(self.language(lang)).suggestions.suggest(cleaned, limit)
 
-    def letters(self) -> dict[str, int]:
-        """Each A–Z section with how many entries it has."""
-        return {letter: len(entries) for letter, entries in self.snapshot().site_map.items()}
+    def letters(self, lang: str = DEFAULT) -> dict[str, int]:
+        """Each A–Z section of a language with how many entries it has."""
+        site_map = self.snapshot().tables(self.language(lang)).site_map
+        return {letter: len(entries) for letter, entries in site_map.items()}
 
-    def site_map(self, letter: str) -> list[SiteMapEntry]:
-        return self.snapshot().site_map[letter_of(letter)]
+    def site_map(self, letter: str, lang: str = DEFAULT) -> list[SiteMapEntry]:
+        lang = self.language(lang)
+        return self.snapshot().tables(lang).site_map[letter_of(letter, LANGUAGES[lang])]
 
-    def site_map_page(self, letter: str, page: Any = 1) -> SiteMapPage | None:
+    def site_map_page(self, letter: str, page: Any = 1, lang: str = DEFAULT) -> SiteMapPage | None:
         """One page of a letter, or None past its last page (a page that is not a
         number is a :class:`BadRequest`)."""
-        return site_map_page(self.snapshot().site_map, letter, page, self.site_map_page_size)
+        lang = self.language(lang)
+        return site_map_page(
+            self.snapshot().tables(lang).site_map,
+            letter,
+            page,
+            self.site_map_page_size,
+            LANGUAGES[lang],
+        )
 
-    def close_matches(self, text: str, limit: int = 5) -> list[CatalogEntry]:
+    def close_matches(self, text: str, limit: int = 5, lang: str = DEFAULT) -> list[CatalogEntry]:
         """Articles whose names look like ``text``: for a mistyped address or an empty search."""
         snapshot = self.snapshot()
-        wanted = fold(text.replace("-", " "))
-        if not wanted:
+        wanted = text.replace("-", " ")
+        if not fold(wanted):
             return []
-        found = {entry.slug: entry for entry in snapshot.suggestions.resembling(wanted, limit)}
+        suggestions = snapshot.tables(self.language(lang)).suggestions
+        found = {entry.slug: entry for entry in suggestions.resembling(wanted, limit)}
         if len(found) < limit:
-            for hit in self.search(text.replace("-", " "), 1, limit).hits:
+            for hit in self.search(wanted, 1, limit, lang=lang).hits:
                 found.setdefault(hit.slug, snapshot.catalog[hit.slug])
         return list(found.values())[:limit]
 
-    def shelves(self) -> Shelves:
+    def shelves(self, lang: str = DEFAULT) -> Shelves:
         """The kinds and groups patients browse by."""
-        return self.snapshot().shelves
+        return self.snapshot().tables(self.language(lang)).shelves
 
-    def shelf_page(self, by: str, key: str, page: Any = 1) -> ShelfPage | None:
+    def shelf_page(self, by: str, key: str, page: Any = 1, lang: str = DEFAULT) -> ShelfPage | None:
         """One page of a kind's (``by="kind"``) or a group's shelf; None when there is no
         such shelf or page (a page that is not a number is a BadRequest)."""
-        shelves = self.snapshot().shelves
+        shelves = self.shelves(lang)
         shelf = (shelves.kinds if by == "kind" else shelves.groups).get(key)
         return shelf_page(shelf, page, self.site_map_page_size) if shelf else None
 
-    def all_entries(self) -> list[CatalogEntry]:
-        return sorted(self.snapshot().catalog.values(), key=lambda e: sort_key(e.title))
+    def all_entries(self, lang: str | None = None) -> list[CatalogEntry]:
+        """Every article (of ``lang`` when given), by title."""
+        entries = self.snapshot().catalog.values()
+        if lang is not None:
+            entries = [e for e in entries if e.lang == lang]
+        return sorted(entries, key=lambda e: LANGUAGES[e.lang].sort_key(e.title))
 
     # -- health --------------------------------------------------------------------
     def health(self, content_dir: Path, *, replica: bool = False) -> Health:

@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from encyclopedia.languages import ENGLISH
-from encyclopedia.normalize import fold, initial, slugify, sort_key
+from encyclopedia.languages import ENGLISH, LANGUAGES, Language
+from encyclopedia.normalize import slugify
 from encyclopedia.search.documents import CatalogEntry, PageSection, StoredPage
 from encyclopedia.search.errors import BadRequest
 
@@ -62,30 +62,35 @@ class ArticlePage:
     related: tuple[CatalogEntry, ...]
     shares_names_with: tuple[CatalogEntry, ...]
     groups: tuple[tuple[str, str], ...] = ()  # each group's name and its shelf's key
+    lang: str = ENGLISH.code
+    # The same article in the other languages it is published in (hreflang, the switch).
+    translations: tuple[CatalogEntry, ...] = ()
 
     @property
     def letter(self) -> str:
         """The A–Z section this article's title is filed under, as it appears in URLs."""
-        return initial(self.title).lower()
+        return LANGUAGES[self.lang].initial(self.title).lower()
 
 
-def letter_of(letter: str) -> str:
+def letter_of(letter: str, language: Language = ENGLISH) -> str:
     """The A–Z section a URL names (BadRequest for one that is not a letter)."""
     normalised = letter.upper() if letter != "0-9" else letter
-    if normalised not in LETTERS:
+    if normalised not in language.letters:
         raise BadRequest("choose a letter from A to Z, or 0-9")
     return normalised
 
 
 def site_map_from(
-    names: Iterable[tuple[str, CatalogEntry, int]],
+    names: Iterable[tuple[str, CatalogEntry, int]], language: Language = ENGLISH
 ) -> dict[str, list[SiteMapEntry]]:
     """The A–Z from every name already folded and sorted (``SuggestionIndex.names_in_order``:
     by key, titles first, then catalog order). Each name is filed under its folded
     first letter, and a name is shown as its title spells it when it is one. Reading the
     suggestion index's order saves folding and sorting 90,000 names a second time: a
-    second of a worker's start at 50,000 articles."""
-    letters: dict[str, list[SiteMapEntry]] = {letter: [] for letter in LETTERS}
+    second of a worker's start at 50,000 articles. ``language``: its letters (Spanish
+    has Ñ) and how titles sort."""
+    letters: dict[str, list[SiteMapEntry]] = {letter: [] for letter in language.letters}
+    sort_key = language.sort_key
 
     def by_title(entries: list[CatalogEntry]) -> tuple[CatalogEntry, ...]:
         # Nearly every name belongs to one article: nothing to sort.
@@ -98,9 +103,7 @@ def site_map_from(
         see = by_title(
             [e for e in others.values() if e not in titled] if titled else [*others.values()]
         )
-        letters["0-9" if key[0].isdigit() else key[0].upper()].append(
-            SiteMapEntry(shown, titled, see)
-        )
+        letters[language.initial(shown)].append(SiteMapEntry(shown, titled, see))
 
     current: str | None = None
     shown = ""
@@ -124,11 +127,15 @@ def site_map_from(
 
 
 def site_map_page(
-    letters: dict[str, list[SiteMapEntry]], letter: str, page: Any, size: int
+    letters: dict[str, list[SiteMapEntry]],
+    letter: str,
+    page: Any,
+    size: int,
+    language: Language = ENGLISH,
 ) -> SiteMapPage | None:
     """One page of a letter, or None past its last page (a page that is not a
     number is a :class:`BadRequest`)."""
-    normalised = letter_of(letter)
+    normalised = letter_of(letter, language)
     entries = letters[normalised]
     try:
         number = int(page) if page not in (None, "") else 1
@@ -148,12 +155,13 @@ def article_page(
     page: StoredPage,
     catalog: Mapping[str, CatalogEntry],
     named: Callable[[str], list[CatalogEntry]],
+    versions: tuple[CatalogEntry, ...] = (),
 ) -> ArticlePage:
     """The page as stored in the index, with its related articles and the articles that
-    share one of its other names (``named``: entries by folded name) looked up."""
+    share one of its other names (``named``: entries by name) looked up."""
     sharing: dict[str, CatalogEntry] = {}
     for name in page.also_called:
-        for other in named(fold(name)):
+        for other in named(name):
             if other.slug != page.slug:
                 sharing[other.slug] = other
     return ArticlePage(
@@ -171,4 +179,6 @@ def article_page(
         related=tuple(catalog[s] for s in page.related if s in catalog),
         shares_names_with=tuple(sharing.values()),
         groups=tuple((g, slugify(g)) for g in page.groups if slugify(g)),
+        lang=page.lang,
+        translations=tuple(v for v in versions if v.lang != page.lang),
     )

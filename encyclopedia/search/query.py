@@ -26,19 +26,17 @@ from collections.abc import Callable, Container
 from dataclasses import dataclass
 from functools import cached_property
 
-from encyclopedia.normalize import fold
 from encyclopedia.search import tree
-from encyclopedia.search.engine.schema import analyze
 from encyclopedia.search.spelling import Correction, Corrector
 from encyclopedia.search.thesaurus import Thesaurus
-from encyclopedia.search.words import STOP_WORDS, word_key
+from encyclopedia.search.wording import ENGLISH_WORDS, Wording
 
-# How much a match in each field counts: names (the title is one) are what patients
-# most often type. Two fields, not four: every field multiplies the postings Whoosh's
-# pure-Python matchers walk, and title and heading fields added nothing measurable
-# (bench/relevance.py) while costing a third of each search.
-FIELD_BOOSTS = {"names": 3.0, "body": 1.0}
-PHRASE_FIELDS = ("names", "body")
+# How much a match in a language's names and in its text counts: names (the title is
+# one) are what patients most often type. Two fields, not four: every field multiplies
+# the postings Whoosh's pure-Python matchers walk, and title and heading fields added
+# nothing measurable (bench/relevance.py) while costing a third of each search.
+NAMES_BOOST = 3.0
+BODY_BOOST = 1.0
 EXACT_NAME_BOOST = 60.0
 PARTIAL_NAME_SHARE = 0.5  # a name covering half the query gets a quarter of the exact boost
 NAME_PHRASE_BOOST = 8.0
@@ -96,6 +94,7 @@ class QueryPlan:
     slots: tuple[Slot, ...]
     phrases: tuple[tuple[str, ...], ...]
     boosts: tuple[NameBoost, ...]
+    wording: Wording = ENGLISH_WORDS  # the language the query was read in
 
     @property
     def is_empty(self) -> bool:
@@ -105,14 +104,14 @@ class QueryPlan:
     def terms(self) -> tuple[str, ...]:
         """Index terms of the query as searched (first reading of each slot)."""
         words = [w for slot in self.slots for w in slot.alternatives[0].words]
-        return tuple(dict.fromkeys(analyze(" ".join(words))))
+        return tuple(dict.fromkeys(self.wording.analyze(" ".join(words))))
 
     @cached_property
     def all_terms(self) -> frozenset[str]:
         found = set(self.terms) | {t for p in self.phrases for t in p}
         for slot in self.slots:
             for alternative in slot.alternatives[1:]:
-                found.update(analyze(" ".join(alternative.words)))
+                found.update(self.wording.analyze(" ".join(alternative.words)))
         return frozenset(found)
 
     def reason_for(self, key: str) -> str | None:
@@ -143,22 +142,26 @@ class Planner:
         name_keys: set[str] | dict,
         thesaurus: Thesaurus,
         stages: Stages = EVERY_STAGE,
+        wording: Wording = ENGLISH_WORDS,
     ):
+        """``known``: in how many articles of the language an index term appears."""
         self.document_frequency = known
         self.corrector = corrector
         self.name_keys = name_keys
         self.thesaurus = thesaurus
         self.stages = stages
+        self.wording = wording
+        self._english = wording is ENGLISH_WORDS  # its derivations and "X of Y" order
 
     # -- step 1: spelling -------------------------------------------------------------
     def _frequency(self, word: str) -> int:
-        terms = analyze(word)
+        terms = self.wording.analyze(word)
         return max((self.document_frequency(t) for t in terms), default=0)
 
     def _names_with(self, words: list[str], position: int, min_words: int = 1) -> int:
         """How many article names of at least ``min_words`` words the words around
         ``position`` spell out."""
-        keys = [word_key(w) for w in words]
+        keys = [self.wording.word_key(w) for w in words]
         found = 0
         for start in range(max(0, position - MAX_NAME_WORDS + 1), position + 1):
             for end in range(
@@ -200,7 +203,12 @@ class Planner:
         position = 0
         while position < len(corrected):
             word = corrected[position]
-            if len(word) < 4 or not word.isalpha() or word in STOP_WORDS or word in self.corrector:
+            if (
+                len(word) < 4
+                or not word.isalpha()
+                or word in self.wording.stop_words
+                or word in self.corrector
+            ):
                 position += 1
                 continue
             # A real word ("achalasia", "bold", "police") is what the patient meant,
@@ -252,7 +260,7 @@ class Planner:
 
     # -- steps 2 and 3: thesaurus and joined words ------------------------------------------
     def _slots(self, words: list[str]) -> list[Slot]:
-        keys = [word_key(w) for w in words]
+        keys = [self.wording.word_key(w) for w in words]
         slots: list[Slot] = []
         position = 0
         while position < len(words):
@@ -284,7 +292,7 @@ class Planner:
                             Alternative(typed),
                             *(
                                 Alternative(
-                                    tuple(fold(alt).split()),
+                                    tuple(self.wording.fold(alt).split()),
                                     f"{' '.join(typed)} = {alt}",
                                     ALTERNATIVE_WEIGHT * LATER_ALTERNATIVE**number,
                                 )
@@ -295,7 +303,7 @@ class Planner:
                 )
                 position += length
                 continue
-            reordered = _of_phrase(words, position)
+            reordered = _of_phrase(words, position) if self._english else None
             if reordered:
                 length, alternative = reordered
                 typed = tuple(words[position : position + length])
@@ -316,7 +324,7 @@ class Planner:
         """The name word an adjective is made from: "asthmatics" were about asthma and
         "arthritic" knees about arthritis, but no stemmer takes either back to its noun.
         Only towards a word of the names (the corrector's dictionary)."""
-        if len(word) < 6 or not word.isalpha() or word in self.corrector:
+        if not self._english or len(word) < 6 or not word.isalpha() or word in self.corrector:
             return None
         stem = word[:-1] if word.endswith("s") else word
         for ending, nouns in _DERIVATIONS:
@@ -343,17 +351,18 @@ class Planner:
                 weight *= alternative.weight
                 if alternative.reason:
                     reasons.append(alternative.reason)
-            keys = [word_key(w) for w in words]
-            content = sum(1 for w in words if w not in STOP_WORDS) or 1
+            stop_words = self.wording.stop_words
+            keys = [self.wording.word_key(w) for w in words]
+            content = sum(1 for w in words if w not in stop_words) or 1
             for start in range(len(words)):
                 for end in range(start + 1, min(len(words), start + MAX_NAME_WORDS) + 1):
                     whole = start == 0 and end == len(words)
-                    if not whole and (words[start] in STOP_WORDS or words[end - 1] in STOP_WORDS):
+                    if not whole and (words[start] in stop_words or words[end - 1] in stop_words):
                         continue
                     key = " ".join(keys[start:end])
                     if key not in self.name_keys:
                         continue
-                    covered = sum(1 for w in words[start:end] if w not in STOP_WORDS)
+                    covered = sum(1 for w in words[start:end] if w not in stop_words)
                     score = weight * (1.0 if whole else PARTIAL_NAME_SHARE * covered / content)
                     if key not in boosts or boosts[key].weight < score:
                         boosts[key] = NameBoost(key, score, "; ".join(reasons) or None)
@@ -363,13 +372,13 @@ class Planner:
         phrases: list[tuple[str, ...]] = []
         loose: list[str] = []
         for match in _QUOTED.finditer(text):
-            tokens = tuple(analyze(match.group(1)))
+            tokens = tuple(self.wording.analyze(match.group(1)))
             if len(tokens) > 1:
                 phrases.append(tokens)
             else:
                 loose.append(match.group(1))
         rest = _QUOTED.sub(" ", text).replace('"', " ")
-        words = fold(" ".join([*loose, rest])).split()
+        words = self.wording.fold(" ".join([*loose, rest])).split()
         if self.stages.correction:
             corrected, applied, suggested = self._correct(words, exact)
         else:
@@ -390,6 +399,7 @@ class Planner:
             slots=tuple(slots),
             phrases=tuple(dict.fromkeys(phrases)),
             boosts=tuple(self._boosts(slots)) if slots and self.stages.names else (),
+            wording=self.wording,
         )
 
 
@@ -413,48 +423,58 @@ def _of_phrase(words: list[str], position: int) -> tuple[int, tuple[str, ...]] |
     if (
         end < len(words)
         and words[position + 1 : position + 2] == ["of"]
-        and words[position] not in STOP_WORDS
-        and words[end] not in STOP_WORDS
+        and words[position] not in ENGLISH_WORDS.stop_words
+        and words[end] not in ENGLISH_WORDS.stop_words
     ):
         return end - position + 1, (words[end], words[position])
     return None
 
 
-def _term_clause(term: str) -> tree.Node:
-    return tree.AnyOf(tuple(tree.Term(field, term, boost) for field, boost in FIELD_BOOSTS.items()))
-
-
-def _phrase_clause(tokens: tuple[str, ...]) -> tree.Node:
+def _term_clause(term: str, wording: Wording) -> tree.Node:
     return tree.AnyOf(
-        tuple(tree.Phrase(field, tokens, FIELD_BOOSTS[field]) for field in PHRASE_FIELDS)
+        (
+            tree.Term(wording.names_field, term, NAMES_BOOST),
+            tree.Term(wording.body_field, term, BODY_BOOST),
+        )
     )
 
 
-def _alternative_clause(alternative: Alternative) -> tree.Node | None:
-    terms = analyze(" ".join(alternative.words))
+def _phrase_clause(tokens: tuple[str, ...], wording: Wording) -> tree.Node:
+    return tree.AnyOf(
+        (
+            tree.Phrase(wording.names_field, tokens, NAMES_BOOST),
+            tree.Phrase(wording.body_field, tokens, BODY_BOOST),
+        )
+    )
+
+
+def _alternative_clause(alternative: Alternative, wording: Wording) -> tree.Node | None:
+    terms = wording.analyze(" ".join(alternative.words))
     if not terms:
         return None
     if len(terms) == 1:
-        clause = _term_clause(terms[0])
+        clause = _term_clause(terms[0], wording)
     else:
-        clause = tree.AllOf(tuple(_term_clause(t) for t in terms))
+        clause = tree.AllOf(tuple(_term_clause(t, wording) for t in terms))
     return tree.with_boost(clause, alternative.weight)
 
 
 def build_query(plan: QueryPlan) -> tree.Node:
     """Any part of the query may match (more parts score more); every quoted phrase must;
-    an article named in the query is boosted by how much of the query its name covers."""
+    an article named in the query is boosted by how much of the query its name covers.
+    Terms are in the fields of the language the query was read in."""
+    wording = plan.wording
     parts: list[tree.Node] = []
     for slot in plan.slots:
         # What was typed: each word may match on its own. Other readings ("abdominal
         # pain" for "tummy ache") are phrases, all of whose words must match.
         typed, *others = slot.alternatives
-        parts.extend(_term_clause(term) for term in analyze(" ".join(typed.words)))
-        clauses = [c for c in map(_alternative_clause, others) if c is not None]
+        parts.extend(_term_clause(term, wording) for term in wording.analyze(" ".join(typed.words)))
+        clauses = [c for c in (_alternative_clause(o, wording) for o in others) if c is not None]
         if clauses:
             parts.append(clauses[0] if len(clauses) == 1 else tree.AnyOf(tuple(clauses)))
     boosts: list[tree.Node] = [
-        tree.Term("name_keys", b.key, EXACT_NAME_BOOST * b.weight) for b in plan.boosts
+        tree.Term(wording.name_keys_field, b.key, EXACT_NAME_BOOST * b.weight) for b in plan.boosts
     ]
     if not parts and not plan.phrases:
         # Only stop words were typed, but they are a name ("ALL"): find that name.
@@ -467,13 +487,13 @@ def build_query(plan: QueryPlan) -> tree.Node:
     # matches only a name key or a name phrase; those are exactly named articles.
     optional: tree.Node = tree.AnyOf(tuple(parts)) if parts else tree.NOTHING
     if plan.phrases:
-        required = tree.AllOf(tuple(_phrase_clause(p) for p in plan.phrases))
+        required = tree.AllOf(tuple(_phrase_clause(p, wording) for p in plan.phrases))
         main: tree.Node = tree.Required(required, optional) if parts else required
     else:
         main = optional
     terms = tuple(plan.terms)
     if len(terms) > 1 and not plan.phrases:
-        boosts.append(tree.Phrase("names", terms, NAME_PHRASE_BOOST))
+        boosts.append(tree.Phrase(wording.names_field, terms, NAME_PHRASE_BOOST))
     if not boosts:
         return main
     if plan.phrases:

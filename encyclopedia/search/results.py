@@ -9,16 +9,16 @@ snapshot are the :class:`~encyclopedia.search.library.Library`'s.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from encyclopedia.normalize import fold
+from encyclopedia.languages import DEFAULT
 from encyclopedia.search import fusion, semantic, tree
 from encyclopedia.search.documents import CatalogEntry, PageSection, StoredPage
 from encyclopedia.search.engine import snippets
-from encyclopedia.search.engine.schema import analyze
 from encyclopedia.search.query import (
     EVERY_STAGE,
     EXACT_NAME_BOOST,
@@ -29,9 +29,11 @@ from encyclopedia.search.query import (
 )
 from encyclopedia.search.snapshot import Snapshot
 from encyclopedia.search.thesaurus import Thesaurus
-from encyclopedia.search.words import STOP_WORDS, name_key, word_key
+from encyclopedia.search.wording import ENGLISH_WORDS, Wording
 
 MAX_PAGE = 100
+# Why a hit was found when meaning, not words, found it; the web layer translates it.
+BY_MEANING = "it is about what you asked, in other words"
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class Results:
     # The words describe an emergency (content/emergency.yaml): the number comes first.
     emergency: bool = False
     kind: str | None = None  # only articles of this kind were searched
+    lang: str = DEFAULT  # the language searched: its articles only
 
     def memory(self) -> int:
         """Roughly what keeping these results costs, in bytes (within a fifth, measured
@@ -106,6 +109,7 @@ class Results:
             "weak": self.weak,
             "emergency": self.emergency,
             "kind": self.kind,
+            "lang": self.lang,
             "results": [hit.to_dict() for hit in self.hits],
         }
 
@@ -117,12 +121,19 @@ def planner(
     keep: bool = True,
     stages: Stages = EVERY_STAGE,
 ) -> Planner:
+    """The planner for the thesaurus's language, over that language's articles. The
+    word lists (``stages.vocabulary``) are English; another language goes without."""
+    wording = thesaurus.wording
+    tables = snapshot.tables(wording.code)
+    if wording is not ENGLISH_WORDS and stages.vocabulary:
+        stages = dataclasses.replace(stages, vocabulary=())
     return Planner(
-        known=snapshot.index.document_frequency,
-        corrector=snapshot.corrector(thesaurus, keep=keep),
-        name_keys=snapshot.name_keys,
+        known=lambda term: snapshot.index.document_frequency(term, wording.code),
+        corrector=tables.corrector(thesaurus, keep=keep),
+        name_keys=tables.name_keys,
         thesaurus=thesaurus,
         stages=stages,
+        wording=wording,
     )
 
 
@@ -142,7 +153,9 @@ def search(
 ) -> Results:
     plan = planner(snapshot, thesaurus, keep=keep, stages=stages).plan(cleaned, exact=exact)
     if plan.is_empty and named is None:
-        return Results(cleaned, 0, page, size, (), None, plan.did_you_mean, kind=kind)
+        return Results(
+            cleaned, 0, page, size, (), None, plan.did_you_mean, kind=kind, lang=plan.wording.code
+        )
     query = build_query(plan) if not plan.is_empty else tree.NOTHING
     if named is not None:
         query = tree.AnyOf((query, tree.Term("slug", named, EXACT_NAME_BOOST)))
@@ -153,12 +166,17 @@ def search(
     # Scored with numpy over whole posting lists (engine/ranking.py): Whoosh's
     # ranking, without Whoosh's per-document matcher walk.
     ranked = snapshot.index.rank(query, max(page * size, fusion.POOL))
-    vectors = snapshot.vectors if embedder is not None else None
+    wording = plan.wording
+    # The model reads English only (semantic.py): a search in another language is
+    # ranked by its words.
+    vectors = snapshot.vectors if embedder is not None and wording is ENGLISH_WORDS else None
     if vectors is not None:
         similarity = vectors.similarity(embedder.query(_meaning_text(plan)))
         exact_docnums = _exact_docnums(plan, snapshot, named)
-        if kind is not None:  # meaning may only add articles of the kind
-            similarity = np.where(snapshot.kind_rows(kind), similarity, -1.0)
+        if kind is not None or len(snapshot.tables(wording.code).entries) < len(snapshot.catalog):
+            # Meaning may only add articles of the language (and the kind).
+            similarity = np.where(snapshot.vector_mask(wording.code, kind), similarity, -1.0)
+        if kind is not None:
             exact_docnums = exact_docnums & frozenset(snapshot.index.matching("kind", kind))
         fused = fusion.fuse(
             ranked,
@@ -175,7 +193,7 @@ def search(
     else:
         fused = fusion.lexical_only(ranked)
     shown = fused.docnums[(page - 1) * size : page * size]
-    tokens = snapshot.index.body_tokens(shown, query)
+    tokens = snapshot.index.body_tokens(shown, query, wording.body_field)
     hits = [
         _hit(
             snapshot.index.stored(docnum),
@@ -199,6 +217,7 @@ def search(
         plan.did_you_mean or (plan.searched if plan.corrections and not followed else None),
         fused.weak,
         kind=kind,
+        lang=wording.code,
     )
 
 
@@ -213,7 +232,7 @@ def _exact_docnums(plan: QueryPlan, snapshot: Snapshot, named: str | None = None
     found = snapshot.index.matching("slug", named) if named else set()
     for boost in plan.boosts:
         if boost.weight >= 1.0 and boost.reason is None:
-            found.update(snapshot.index.matching("name_keys", boost.key))
+            found.update(snapshot.index.matching(plan.wording.name_keys_field, boost.key))
     return frozenset(found)
 
 
@@ -227,26 +246,27 @@ def _hit(
 ) -> Hit:
     slug = hit["slug"]
     entry = snapshot.catalog.get(slug)
+    wording = plan.wording
     # A handful of names per hit: worked out here, not kept for 50,000 articles.
-    names = {name_key(n) for n in entry.names} if entry else set()
+    names = {wording.name_key(n) for n in entry.names} if entry else set()
     # Boosts come strongest first: the first one naming this article says why it
     # was found (the name it matched, and any translation that led there).
     strongest = next((b for b in plan.boosts if b.key in names), None)
     matched_key = strongest.key if strongest else None
     why = [strongest.reason] if strongest and strongest.reason else []
     if by_meaning:
-        why.append("it is about what you asked, in other words")
+        why.append(BY_MEANING)
     page = StoredPage.from_dict(hit["page"])
     section = _asked_section(plan, matched_key, page.sections)
     if section:
-        snippet = snippets.section_snippet(section.text, plan.all_terms)
+        snippet = snippets.section_snippet(section.text, plan.all_terms, wording.code)
     else:
-        snippet = snippets.body_snippet(hit["body"], tokens, page.summary_text)
+        snippet = snippets.body_snippet(hit[wording.body_field], tokens, page.summary_text)
     return Hit(
         slug=slug,
         title=page.title,
         anchor=section.anchor if section else None,
-        matched_name=_matched_name(matched_key, plan.all_terms, entry),
+        matched_name=_matched_name(matched_key, plan.all_terms, entry, wording),
         snippet=snippet,
         section=section.heading if section else None,
         why=tuple(dict.fromkeys(why)),
@@ -266,21 +286,23 @@ def _meaning_text(plan: QueryPlan) -> str:
     return "; ".join([plan.text, *dict.fromkeys(meanings)])
 
 
-def _matched_name(key: str | None, terms: frozenset[str], entry: CatalogEntry | None) -> str | None:
+def _matched_name(
+    key: str | None, terms: frozenset[str], entry: CatalogEntry | None, wording: Wording
+) -> str | None:
     """The other name a hit was found through, if the title alone would not explain it."""
     if entry is None or not entry.also_called:
         return None
     if key is not None:
-        if name_key(entry.title) == key:
+        if wording.name_key(entry.title) == key:
             return None
         for name in entry.also_called:
-            if name_key(name) == key:
+            if wording.name_key(name) == key:
                 return name
-    if not terms or terms <= set(analyze(entry.title)):
+    if not terms or terms <= set(wording.analyze(entry.title)):
         return None
     best: tuple[int, str] | None = None
     for name in entry.also_called:
-        tokens = set(analyze(name))
+        tokens = set(wording.analyze(name))
         if terms <= tokens:
             extra = len(tokens - terms)
             if best is None or extra < best[0]:
@@ -294,14 +316,19 @@ def _asked_section(
     """The section a query names besides the article ("kyphoplasty risks" -> Risks)."""
     if not sections or matched_key is None:
         return None
+    wording = plan.wording
     named = set(matched_key.split())
-    wanted = {word_key(w) for w in fold(plan.searched).split() if w not in STOP_WORDS} - named
+    wanted = {
+        wording.word_key(w)
+        for w in wording.fold(plan.searched).split()
+        if w not in wording.stop_words
+    } - named
     if not wanted:
         return None
     for section in sections:
         if section.anchor == "references":
             continue
-        heading = {word_key(w) for w in fold(section.heading).split()}
+        heading = {wording.word_key(w) for w in wording.fold(section.heading).split()}
         if wanted & heading:
             return section
     return None

@@ -8,13 +8,14 @@ snapshot (see ``Library.snapshot``).
 
 from __future__ import annotations
 
+import threading
 import time
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
-from encyclopedia.normalize import fold
+from encyclopedia.languages import DEFAULT
 from encyclopedia.search import semantic
 from encyclopedia.search.browse import Shelves, shelves_of
 from encyclopedia.search.builds import collector_paused, read_catalog
@@ -25,7 +26,7 @@ from encyclopedia.search.pages import SiteMapEntry, site_map_from
 from encyclopedia.search.spelling import Corrector
 from encyclopedia.search.suggestions import SuggestionIndex
 from encyclopedia.search.thesaurus import Thesaurus
-from encyclopedia.search.words import key_of_folded, name_key, word_key
+from encyclopedia.search.wording import Wording, wording_for
 
 
 class Snapshot:
@@ -55,79 +56,80 @@ class Snapshot:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise IndexUnavailable(f"the vectors in {path} are damaged: {exc}") from exc
         self.vectors = semantic.VectorTable(*found) if found else None
-        self._kind_rows: dict[str, np.ndarray] = {}  # a few kinds, one bool per article
+        self._masks: dict[tuple[str, str | None], np.ndarray] = {}  # one bool per article
+        self._tables: dict[str, Tables] = {}
+        self._tables_lock = threading.Lock()
 
-    def corrector(self, thesaurus: Thesaurus, *, keep: bool = True) -> Corrector:
-        """The spelling dictionary: words of names, headings and the thesaurus. ``keep``
-        False (a librarian's preview of a thesaurus entry) builds one without replacing
-        the one patients' searches use."""
-        cached = getattr(self, "_corrector", None)
-        if keep and cached is not None and cached[0] == thesaurus.version:
-            return cached[1]
-        with collector_paused():
-            words: list[str] = []
-            for entry in self.catalog.values():
-                for text in (*entry.names, *entry.aliases, *entry.headings):
-                    words.extend(fold(text).split())
-            words.extend(thesaurus.words())
-            corrector = Corrector(words, key=word_key)
-        if keep:
-            self._corrector = (thesaurus.version, corrector)
-        return corrector
+    def tables(self, code: str = DEFAULT) -> Tables:
+        """The name tables of one language's articles, made on first use."""
+        found = self._tables.get(code)
+        if found is None:
+            with self._tables_lock:
+                found = self._tables.get(code)
+                if found is None:
+                    entries = [e for e in self.catalog.values() if e.lang == code]
+                    found = self._tables[code] = Tables(entries, wording_for(code))
+        return found
 
     @cached_property
-    def name_keys(self) -> frozenset[str]:
-        """Every name's key, for the planner to recognise names in a query.
+    def _versions(self) -> dict[str, tuple[CatalogEntry, ...]]:
+        """Each article that has a translation, and each translation: every language's
+        version of it, the original first."""
+        groups: dict[str, list[CatalogEntry]] = {}
+        for entry in self.catalog.values():
+            original = entry.translation_of
+            if original and original in self.catalog:
+                groups.setdefault(original, [self.catalog[original]]).append(entry)
+        found: dict[str, tuple[CatalogEntry, ...]] = {}
+        for versions in groups.values():
+            for entry in versions:
+                found[entry.slug] = tuple(versions)
+        return found
 
-        Built from the suggestion table's folded names, so a key that is its folded name
-        (most are) is that same string, not a copy: 7 MB at 50,000 articles."""
-        suggestions = self.suggestions
-        with collector_paused():
-            keys = set()
-            for folded in suggestions.folded_names():
-                key = key_of_folded(folded)
-                keys.add(folded if key == folded else key)
-            # Hidden search aliases are names to the planner, not to suggestions or the A–Z.
-            keys.update(name_key(a) for entry in self.catalog.values() for a in entry.aliases)
-            keys.discard("")
-            return frozenset(keys)
+    def versions_of(self, slug: str) -> tuple[CatalogEntry, ...]:
+        """The article in every language it is published in (itself included), or none
+        when it has no translation."""
+        return self._versions.get(slug, ())
 
-    # The tables below are made of tens of thousands of small objects with no cycles: the
-    # collector, run again and again while they are made, took a third of a worker's
-    # warm-up at 50,000 articles (2.1 s against 1.3 s without it).
-    @cached_property
+    # The tables' own shortcuts for the default language, which most callers ask about.
+    @property
+    def suggestions(self) -> SuggestionIndex:
+        return self.tables().suggestions
+
+    @property
     def site_map(self) -> dict[str, list[SiteMapEntry]]:
-        names = self.suggestions.names_in_order()
-        with collector_paused():
-            return site_map_from(names)
+        return self.tables().site_map
+
+    @property
+    def name_keys(self) -> frozenset[str]:
+        return self.tables().name_keys
+
+    @property
+    def shelves(self) -> Shelves:
+        return self.tables().shelves
 
     def vector_rows(self) -> tuple[np.ndarray, np.ndarray]:
         """Each vector row's document number and each document's row (see
         :meth:`OpenIndex.numbering`): made per thread, from the searcher that ranks."""
         return self.index.numbering(self.vectors.slugs if self.vectors is not None else ())
 
-    def kind_rows(self, kind: str) -> np.ndarray:
-        """Which vector rows are articles of ``kind`` (for a search filtered by kind)."""
-        kept = self._kind_rows.get(kind)
+    def vector_mask(self, lang: str, kind: str | None = None) -> np.ndarray:
+        """Which vector rows are articles in ``lang`` (and of ``kind``): meaning may only
+        add articles a search of that language (and kind) could have found."""
+        key = (lang, kind)
+        kept = self._masks.get(key)
         if kept is None:
             slugs = self.vectors.slugs if self.vectors is not None else ()
-            kept = np.array([self.catalog[s].kind == kind for s in slugs], dtype=bool)
-            self._kind_rows[kind] = kept
+            catalog = self.catalog
+            kept = np.array(
+                [
+                    catalog[s].lang == lang and (kind is None or catalog[s].kind == kind)
+                    for s in slugs
+                ],
+                dtype=bool,
+            )
+            self._masks[key] = kept
         return kept
-
-    @cached_property
-    def shelves(self) -> Shelves:
-        with collector_paused():
-            return shelves_of(self.catalog.values())
-
-    @cached_property
-    def suggestions(self) -> SuggestionIndex:
-        with collector_paused():
-            return SuggestionIndex(list(self.catalog.values()))
-
-    # What the name tables are made of: when no article's names, headings, kind, groups
-    # or language changed (a save that edits the text), they are the same tables.
-    _TABLES = ("suggestions", "name_keys", "site_map", "shelves")
 
     def adopt_tables(self, previous: Snapshot) -> bool:
         """Take the previous snapshot's name tables (suggestions, names, A–Z, shelves,
@@ -141,15 +143,79 @@ class Snapshot:
                 before = previous.catalog.get(slug)
                 if before is None or _named(before) != _named(entry):
                     return False
-        for table in self._TABLES:
-            if table in previous.__dict__:  # made there (cached_property keeps it here)
-                self.__dict__[table] = previous.__dict__[table]
-        if getattr(previous, "_corrector", None) is not None:
-            self._corrector = previous._corrector
+        self._tables.update(previous._tables)
         return True
 
     def close(self) -> None:
         self.index.close()
+
+
+class Tables:
+    """One language's name tables: its suggestions, A–Z, shelves, the planner's name
+    keys and spelling dictionary. Made from that language's catalog entries only, so an
+    English search never corrects towards a Spanish name nor suggests one.
+
+    Each is made of tens of thousands of small objects with no cycles: the collector,
+    run again and again while they are made, took a third of a worker's warm-up at
+    50,000 articles (2.1 s against 1.3 s without it)."""
+
+    def __init__(self, entries: list[CatalogEntry], wording: Wording):
+        self.entries = entries
+        self.wording = wording
+        self._corrector: tuple[tuple[int, int], Corrector] | None = None
+
+    def corrector(self, thesaurus: Thesaurus, *, keep: bool = True) -> Corrector:
+        """The spelling dictionary: words of names, headings and the thesaurus. ``keep``
+        False (a librarian's preview of a thesaurus entry) builds one without replacing
+        the one patients' searches use."""
+        cached = self._corrector
+        if keep and cached is not None and cached[0] == thesaurus.version:
+            return cached[1]
+        fold = self.wording.fold
+        with collector_paused():
+            words: list[str] = []
+            for entry in self.entries:
+                for text in (*entry.names, *entry.aliases, *entry.headings):
+                    words.extend(fold(text).split())
+            words.extend(thesaurus.words())
+            corrector = Corrector(words, key=self.wording.word_key)
+        if keep:
+            self._corrector = (thesaurus.version, corrector)
+        return corrector
+
+    @cached_property
+    def name_keys(self) -> frozenset[str]:
+        """Every name's key, for the planner to recognise names in a query.
+
+        Built from the suggestion table's folded names, so a key that is its folded name
+        (most are) is that same string, not a copy: 7 MB at 50,000 articles."""
+        suggestions = self.suggestions
+        wording = self.wording
+        with collector_paused():
+            keys = set()
+            for folded in suggestions.folded_names():
+                key = wording.key_of_folded(folded)
+                keys.add(folded if key == folded else key)
+            # Hidden search aliases are names to the planner, not to suggestions or the A–Z.
+            keys.update(wording.name_key(a) for entry in self.entries for a in entry.aliases)
+            keys.discard("")
+            return frozenset(keys)
+
+    @cached_property
+    def site_map(self) -> dict[str, list[SiteMapEntry]]:
+        names = self.suggestions.names_in_order()
+        with collector_paused():
+            return site_map_from(names, self.wording.language)
+
+    @cached_property
+    def shelves(self) -> Shelves:
+        with collector_paused():
+            return shelves_of(self.entries, self.wording.language)
+
+    @cached_property
+    def suggestions(self) -> SuggestionIndex:
+        with collector_paused():
+            return SuggestionIndex(self.entries, self.wording.language)
 
 
 def _named(entry: CatalogEntry) -> tuple:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from encyclopedia.normalize import fold
+from encyclopedia.languages import ENGLISH, Language
 from encyclopedia.search.documents import CatalogEntry
 
 LIMIT = 10
@@ -52,12 +52,15 @@ class SuggestionIndex:
     # under 1 MB together at 50,000 articles); a longer prefix is compared name by name.
     _MAX_TABLE_WIDTH = 12
 
-    def __init__(self, entries: list[CatalogEntry]):
+    def __init__(self, entries: list[CatalogEntry], language: Language = ENGLISH):
+        """``language``: the entries' language, whose folding and collation key every name
+        and everything typed (Spanish: ñ kept, and sorted after n)."""
         self._entries = list(entries)
+        self.language = language
         whole: list[tuple[str, int]] = []
         for number, entry in enumerate(self._entries):
             for position, name in enumerate(entry.names):
-                folded = fold(name)
+                folded = self.key(name)
                 if not folded:
                     continue
                 code = (number << self._NAME_BITS) | position | (self._RANK_BIT if position else 0)
@@ -121,8 +124,13 @@ class SuggestionIndex:
             len(self._inner_refs), self._inner_key, self._inner_row, prefix, limit
         )
 
-    def entries_named(self, folded: str) -> list[CatalogEntry]:
-        """The articles one of whose names folds to ``folded``, titles first."""
+    def key(self, text: str) -> str:
+        """A name or what was typed as this table compares it: folded, then collated."""
+        return self.language.collate(self.language.fold(text))
+
+    def entries_named(self, name: str) -> list[CatalogEntry]:
+        """The articles one of whose names is ``name`` (folded), titles first."""
+        folded = self.key(name)
         keys = self._whole_keys
         found = []
         at = bisect.bisect_left(keys, folded)
@@ -138,7 +146,7 @@ class SuggestionIndex:
         rapidfuzz, not difflib: difflib took 0.3 s over 90,000 names at 50,000 articles,
         and every mistyped or probing address paid it.
         """
-        typed = fold(text)
+        typed = self.key(text)
         if not typed:
             return []
         close = process.extract(
@@ -226,7 +234,7 @@ class SuggestionIndex:
         return self._whole_keys
 
     def suggest(self, text: str, limit: int = LIMIT) -> list[Suggestion]:
-        typed = fold(text)
+        typed = self.key(text)
         if not typed:
             return []
         seen: set[tuple[str, str]] = set()

@@ -25,15 +25,22 @@ from pathlib import Path
 
 from encyclopedia.articles import Problem, load_yaml_file
 from encyclopedia.files import WatchedFile
-from encyclopedia.normalize import fold
-from encyclopedia.search.words import word_key
+from encyclopedia.search.wording import ENGLISH_WORDS, Wording
 
 MAX_PHRASE_WORDS = 6
 LAY_WORDS = Path(__file__).with_name("lay_words.yaml")
 
 
-def phrase_key(text: str) -> tuple[str, ...]:
-    return tuple(word_key(w) for w in fold(text).split())
+def lay_words_path(wording: Wording) -> Path:
+    """The shipped lay words of a language: ``lay_words.yaml`` for English,
+    ``lay_words.<code>.yaml`` for the others."""
+    if wording is ENGLISH_WORDS:
+        return LAY_WORDS
+    return LAY_WORDS.with_name(f"lay_words.{wording.code}.yaml")
+
+
+def phrase_key(text: str, wording: Wording = ENGLISH_WORDS) -> tuple[str, ...]:
+    return tuple(wording.word_key(w) for w in wording.fold(text).split())
 
 
 @dataclass
@@ -42,6 +49,7 @@ class Thesaurus:
 
     entries: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
     version: tuple[int, int] = (0, 0)
+    wording: Wording = ENGLISH_WORDS
 
     def words(self) -> list[str]:
         """Every word the thesaurus knows, for the spelling dictionary."""
@@ -50,7 +58,7 @@ class Thesaurus:
         words: list[str] = [word for key in self.entries for word in key]
         for alternatives in self.entries.values():
             for phrase in alternatives:
-                words.extend(fold(phrase).split())
+                words.extend(self.wording.fold(phrase).split())
         return words
 
     def match(self, keys: list[str], start: int) -> tuple[int, list[str]] | None:
@@ -62,7 +70,10 @@ class Thesaurus:
         return None
 
 
-def parse_thesaurus(text: str, path: str) -> tuple[Thesaurus, list[Problem]]:
+def parse_thesaurus(
+    text: str, path: str, wording: Wording = ENGLISH_WORDS
+) -> tuple[Thesaurus, list[Problem]]:
+    """A thesaurus file's entries, keyed by the words of its language (``wording``)."""
     problems: list[Problem] = []
     lines = text.splitlines()
 
@@ -74,10 +85,10 @@ def parse_thesaurus(text: str, path: str) -> tuple[Thesaurus, list[Problem]]:
 
     data, unreadable = load_yaml_file(text, path)
     if unreadable:
-        return Thesaurus(), unreadable
+        return Thesaurus(wording=wording), unreadable
     data = data or {}
     if not isinstance(data, dict):
-        return Thesaurus(), [
+        return Thesaurus(wording=wording), [
             Problem(path, "the thesaurus must have 'same:' and 'leads_to:' parts", line=1)
         ]
     for unknown in set(data) - {"same", "leads_to"}:
@@ -92,7 +103,7 @@ def parse_thesaurus(text: str, path: str) -> tuple[Thesaurus, list[Problem]]:
     entries: dict[tuple[str, ...], list[str]] = {}
 
     def add(source: str, targets: list[str]) -> None:
-        key = phrase_key(source)
+        key = phrase_key(source, wording)
         if not key:
             problems.append(Problem(path, f"{source!r} has no words in it", line=line_of(source)))
             return
@@ -107,7 +118,7 @@ def parse_thesaurus(text: str, path: str) -> tuple[Thesaurus, list[Problem]]:
             return
         known = entries.setdefault(key, [])
         for target in targets:
-            if phrase_key(target) != key and target not in known:
+            if phrase_key(target, wording) != key and target not in known:
                 known.append(target)
 
     groups = data.get("same") or []
@@ -164,29 +175,30 @@ def parse_thesaurus(text: str, path: str) -> tuple[Thesaurus, list[Problem]]:
             )
             continue
         add(str(source), targets)
-    return Thesaurus(entries), problems
+    return Thesaurus(entries, wording=wording), problems
 
 
-def read_thesaurus(path: Path) -> tuple[Thesaurus, list[Problem]]:
+def read_thesaurus(path: Path, wording: Wording = ENGLISH_WORDS) -> tuple[Thesaurus, list[Problem]]:
     try:
         st = os.stat(path)
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return Thesaurus(), []
+        return Thesaurus(wording=wording), []
     except (OSError, UnicodeDecodeError) as exc:
-        return Thesaurus(), [Problem(str(path), f"cannot be read: {exc}")]
-    thesaurus, problems = parse_thesaurus(text, str(path))
+        return Thesaurus(wording=wording), [Problem(str(path), f"cannot be read: {exc}")]
+    thesaurus, problems = parse_thesaurus(text, str(path), wording)
     thesaurus.version = (st.st_mtime_ns, st.st_size)
     return thesaurus, problems
 
 
 @cache
-def lay_words() -> Thesaurus:
-    """The shipped vocabulary, read once per process. A problem in it is a packaging bug
-    (a test reads it), so it fails loudly rather than serving without it."""
-    thesaurus, problems = read_thesaurus(LAY_WORDS)
+def lay_words(wording: Wording = ENGLISH_WORDS) -> Thesaurus:
+    """A language's shipped vocabulary, read once per process. A problem in it is a
+    packaging bug (a test reads it), so it fails loudly rather than serving without it."""
+    path = lay_words_path(wording)
+    thesaurus, problems = read_thesaurus(path, wording)
     if problems or not thesaurus.entries:
-        raise RuntimeError(f"{LAY_WORDS} is damaged: {problems[:1] or 'no entries'}")
+        raise RuntimeError(f"{path} is damaged: {problems[:1] or 'no entries'}")
     return thesaurus
 
 
@@ -200,7 +212,7 @@ def on_top(base: Thesaurus, own: Thesaurus) -> Thesaurus:
             entries.pop(key, None)
         else:
             entries[key] = list(dict.fromkeys([*alternatives, *entries.get(key, [])]))
-    return Thesaurus({k: v for k, v in entries.items() if v}, own.version)
+    return Thesaurus({k: v for k, v in entries.items() if v}, own.version, base.wording)
 
 
 class ThesaurusFile(WatchedFile[Thesaurus]):
@@ -211,11 +223,13 @@ class ThesaurusFile(WatchedFile[Thesaurus]):
     package's lay words (the relevance benchmark's "no thesaurus" row).
     """
 
-    def __init__(self, path: Path | None, *, shipped: bool = True):
-        self.base = lay_words() if shipped else Thesaurus()
+    def __init__(
+        self, path: Path | None, *, shipped: bool = True, wording: Wording = ENGLISH_WORDS
+    ):
+        self.base = lay_words(wording) if shipped else Thesaurus(wording=wording)
         super().__init__(
             path,
-            read_thesaurus,
-            on_top(self.base, Thesaurus()),
+            lambda p: read_thesaurus(p, wording),
+            on_top(self.base, Thesaurus(wording=wording)),
             lambda thesaurus, _stamp: on_top(self.base, thesaurus),
         )

@@ -51,3 +51,16 @@ def key_of_folded(folded: str) -> str:
     """:func:`name_key` of a name already folded (folding twice changes nothing), for
     the tables that hold 90,000 folded names at 50,000 articles."""
     return " ".join(word_key(word) for word in folded.split())
+
+
+@lru_cache(maxsize=1 << 16)
+def spanish_word_key(word: str) -> str:
+    """:func:`word_key` for Spanish: plurals folded ("fracturas" -> "fractura",
+    "mujeres" -> "mujer", "presiones" -> "presion"); no variant spellings."""
+    if len(word) > 4 and word.endswith("ces"):
+        return word[:-3] + "z"  # "luces" -> "luz"
+    if len(word) > 4 and word.endswith("es") and word[-3] in "lnrdj":
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and word[-2] in "aeiou" and not word.endswith("is"):
+        return word[:-1]
+    return word

@@ -19,11 +19,12 @@ import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
+from encyclopedia.languages import DEFAULT
 from encyclopedia.search import tree
 from encyclopedia.search.engine import fixes, snippets
 from encyclopedia.search.engine.compile import to_whoosh
 from encyclopedia.search.engine.ranking import SHARED_CACHE, Ranked, Ranker
-from encyclopedia.search.engine.schema import WEIGHTING
+from encyclopedia.search.engine.schema import TEXT_FIELDS, WEIGHTING
 
 
 class IndexUnavailable(Exception):
@@ -69,10 +70,11 @@ class OpenIndex:
         """Every live document with the term ``text`` in ``field``."""
         return set(self._searcher().docs_for_query(to_whoosh(tree.Term(field, text))))
 
-    def document_frequency(self, term: str) -> int:
-        """In how many articles a word appears, in their text or their names."""
+    def document_frequency(self, term: str, lang: str = DEFAULT) -> int:
+        """In how many articles in ``lang`` a word appears, in their text or names."""
         reader = self._searcher().reader()
-        return max(reader.doc_frequency("body", term), reader.doc_frequency("names", term))
+        names, body, _ = TEXT_FIELDS[lang]
+        return max(reader.doc_frequency(body, term), reader.doc_frequency(names, term))
 
     def document(self, slug: str) -> dict[str, Any] | None:
         return self._searcher().document(slug=slug)
@@ -80,10 +82,13 @@ class OpenIndex:
     def stored(self, docnum: int) -> dict[str, Any]:
         return self._searcher().stored_fields(docnum)
 
-    def body_tokens(self, docnums: Sequence[int], query: tree.Node) -> dict[int, list[Any]]:
-        """Per document, the query's body words with their offsets, for its snippet."""
-        words = list(dict.fromkeys(t for f, t in tree.terms(query) if f == "body"))
-        return snippets.body_tokens(self._searcher().reader(), list(docnums), words)
+    def body_tokens(
+        self, docnums: Sequence[int], query: tree.Node, field: str = TEXT_FIELDS[DEFAULT][1]
+    ) -> dict[int, list[Any]]:
+        """Per document, the query's words in the body ``field`` with their offsets, for
+        its snippet."""
+        words = list(dict.fromkeys(t for f, t in tree.terms(query) if f == field))
+        return snippets.body_tokens(self._searcher().reader(), list(docnums), words, field)
 
     def numbering(self, slugs: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """This thread's document number of each slug (-1 for one the index no longer

@@ -27,11 +27,20 @@ from encyclopedia.search.spelling import american
 from encyclopedia.search.words import STOP_WORDS
 
 # The format of a build: the fields, and the HTML stored in them (5: care callouts,
-# figures). `reindex --if-missing` rebuilds a build of another format.
-SCHEMA_VERSION = 5
+# figures; 6: a language's own fields). `reindex --if-missing` rebuilds a build of
+# another format.
+SCHEMA_VERSION = 6
+# Each language's fields for its names, its text and its name keys, the first two
+# analysed by its own analyzer (:func:`analyzer_for`): an article's words go to its
+# language's fields only, so a search in one language never matches another's words
+# or names and needs no filter.
+TEXT_FIELDS: dict[str, tuple[str, str, str]] = {
+    ENGLISH.code: ("names", "body", "name_keys"),
+    SPANISH.code: ("names_es", "body_es", "name_keys_es"),
+}
 # BM25F, except that the name keys are not length-normalised: an article with many
 # other names must get the same boost for an exact name as one with a single name.
-WEIGHTING = BM25F(name_keys_B=0.0)
+WEIGHTING = BM25F(**{f"{fields[2]}_B": 0.0 for fields in TEXT_FIELDS.values()})
 
 
 class VariantSpellingFilter(Filter):
@@ -95,18 +104,22 @@ def analyze(text: str) -> list[str]:
 
 
 def build_schema() -> Schema:
-    analyzer = text_analyzer()
+    text_fields = {}
+    for code, (names, body, name_keys) in TEXT_FIELDS.items():
+        analyzer = analyzer_for(code)
+        # Every name of the article, title included, one per line; phrases inside a
+        # name must match, so names are indexed with positions.
+        text_fields[names] = TEXT(analyzer=analyzer, phrase=True)
+        # Character offsets are stored so snippets need not re-analyse the body.
+        text_fields[body] = TEXT(analyzer=analyzer, stored=True, phrase=True, chars=True)
+        # Each name's key as one term, for exact-name matches ("balloon kyphoplasty").
+        text_fields[name_keys] = KEYWORD(commas=True, scorable=True, lowercase=False)
     return Schema(
         slug=ID(stored=True, unique=True),
         title=STORED(),
-        # Every name of the article, title included, one per line; phrases inside a
-        # name must match, so names are indexed with positions.
-        names=TEXT(analyzer=analyzer, phrase=True),
-        # Each name's key as one term, for exact-name matches ("balloon kyphoplasty").
-        name_keys=KEYWORD(commas=True, scorable=True, lowercase=False),
-        # Character offsets are stored so snippets need not re-analyse the body.
-        body=TEXT(analyzer=analyzer, stored=True, phrase=True, chars=True),
         kind=ID(stored=True),
+        lang=ID(stored=True),
         # Everything an article page shows, so serving a page never reads content/.
         page=STORED(),
+        **text_fields,
     )

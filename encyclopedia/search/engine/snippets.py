@@ -14,7 +14,8 @@ from typing import Any
 from whoosh import highlight
 from whoosh.reading import TermNotFound
 
-from encyclopedia.search.engine.schema import text_analyzer
+from encyclopedia.languages import DEFAULT
+from encyclopedia.search.engine.schema import analyzer_for
 
 SNIPPET_CHARS = 320
 SNIPPET_SCAN_CHARS = 32_768  # Whoosh's own highlighter looks no further into a body
@@ -89,7 +90,9 @@ def shortened(text: str, limit: int = 220) -> str:
     return html.escape(text)
 
 
-def body_tokens(reader: Any, docnums: list[int], words: list[str]) -> dict[int, list[Any]]:
+def body_tokens(
+    reader: Any, docnums: list[int], words: list[str], field: str = "body"
+) -> dict[int, list[Any]]:
     """For each of ``docnums``, the matched words as tokens with their character offsets,
     read from the postings of the body field: one pass per word, moving forward through
     the documents in order (the same data Whoosh's highlighter uses, without making the
@@ -98,7 +101,7 @@ def body_tokens(reader: Any, docnums: list[int], words: list[str]) -> dict[int, 
     ordered = sorted(found)
     for word in words:
         try:
-            postings = reader.postings("body", word)
+            postings = reader.postings(field, word)
         except TermNotFound:
             continue
         for docnum in ordered:
@@ -133,9 +136,10 @@ def body_snippet(text: str, tokens: list[Any], fallback: str) -> str:
     return shortened(fallback)
 
 
-def section_snippet(text: str, terms: frozenset[str]) -> str:
-    """Highlighted sentences of one section's text (analysed here: it is short)."""
+def section_snippet(text: str, terms: frozenset[str], language: str = DEFAULT) -> str:
+    """Highlighted sentences of one section's text (analysed here, with its language's
+    analyzer: it is short)."""
     found = highlight.highlight(
-        text, terms, text_analyzer(), FRAGMENTER, FORMATTER, top=2, scorer=SCORER
+        text, terms, analyzer_for(language), FRAGMENTER, FORMATTER, top=2, scorer=SCORER
     )
     return found or shortened(text)
