@@ -47,6 +47,8 @@ class Language:
     fold: Callable[[str], str]  # case, accents and punctuation as this language ignores them
     collate: Callable[[str], str]  # a folded name as it sorts
     stop_words: frozenset[str]
+    references: str  # the anchor of the references section, left out of search and reading
+    read_in: str  # leads a link to an article's version in this language, in this language
 
     def sort_key(self, name: str) -> tuple[str, str]:
         """Order names as a reader of this language expects; the text breaks ties."""
@@ -79,6 +81,8 @@ ENGLISH = Language(
     fold=fold_english,
     collate=lambda folded: folded,
     stop_words=frozenset(),  # the search's own list (search.words) serves English
+    references="references",
+    read_in="In English",
 )
 SPANISH = Language(
     code="es",
@@ -88,6 +92,11 @@ SPANISH = Language(
     fold=_fold_keeping_enye,
     collate=lambda folded: folded.replace(ENYE, _ENYE_KEY),
     stop_words=SPANISH_STOP_WORDS,
+    references="referencias",
+    read_in="En español",
 )
 LANGUAGES: dict[str, Language] = {language.code: language for language in (ENGLISH, SPANISH)}
+# The anchors of a references section in any language: for checking an article, not
+# for finding or reading it.
+REFERENCE_ANCHORS = frozenset(language.references for language in LANGUAGES.values())
 DEFAULT = ENGLISH.code

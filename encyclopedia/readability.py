@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from encyclopedia.articles import Article
+from encyclopedia.languages import REFERENCE_ANCHORS
 from encyclopedia.rendering import render_article
 
 GRADE_TO_AGE = 5  # US grade 1 is read at about 6 years old
@@ -42,7 +43,9 @@ def article_text(article: Article) -> str:
     """What a patient reads: the summary and every section but the references."""
     rendered = render_article(article)
     parts = [rendered.summary_text]
-    parts += [f"{s.heading}. {s.text}" for s in rendered.sections if s.anchor != "references"]
+    parts += [
+        f"{s.heading}. {s.text}" for s in rendered.sections if s.anchor not in REFERENCE_ANCHORS
+    ]
     return "\n\n".join(p for p in parts if p.strip())
 
 

@@ -16,11 +16,18 @@
     var active = -1;
     var timer = null;
     var asked = "";
+    // The page's language: suggestions come from its articles, and the words below are
+    // the page's own (the form carries them, translated with the rest of the page).
+    var lang = input.getAttribute("data-lang") || (form && form.getAttribute("data-lang")) ||
+      document.documentElement.lang || "en";
+    var label = (form && form.getAttribute("data-suggestions-label")) || "Suggestions";
+    var counted = (form && form.getAttribute("data-suggestions-count")) ||
+      "{count} suggestions. Use the up and down arrow keys to choose.";
 
     list.id = id;
     list.className = "suggestions";
     list.setAttribute("role", "listbox");
-    list.setAttribute("aria-label", "Suggestions");
+    list.setAttribute("aria-label", label);
     list.hidden = true;
     status.className = "visually-hidden";
     status.setAttribute("role", "status");
@@ -92,7 +99,7 @@
       if (suggestions.length) {
         list.hidden = false;
         input.setAttribute("aria-expanded", "true");
-        status.textContent = suggestions.length + " suggestions. Use the up and down arrow keys to choose.";
+        status.textContent = counted.replace("{count}", suggestions.length);
       } else {
         close();
         status.textContent = "";
@@ -104,7 +111,8 @@
       var text = input.value.trim();
       if (!text) { render([]); return; }
       asked = text;
-      fetch("/api/suggest?q=" + encodeURIComponent(text), { headers: { Accept: "application/json" } })
+      fetch("/api/suggest?lang=" + encodeURIComponent(lang) + "&q=" + encodeURIComponent(text),
+            { headers: { Accept: "application/json" } })
         .then(function (response) { return response.ok ? response.json() : { suggestions: [] }; })
         .then(function (data) { if (asked === text) { render(data.suggestions || []); } })
         .catch(function () { render([]); });

@@ -35,9 +35,24 @@ def test_the_sitemap_lists_every_article_and_a_to_z_page_with_lastmod(client, li
     root = ET.fromstring(response.data)
     assert root.tag == f"{SITEMAP}urlset"
     urls = {u.findtext(f"{SITEMAP}loc"): u.findtext(f"{SITEMAP}lastmod") for u in root}
-    slugs = {e.slug for e in library.all_entries()}
-    assert {f"http://localhost/article/{s}" for s in slugs} <= set(urls)
+    english = {e.slug for e in library.all_entries("en")}
+    spanish = {e.slug for e in library.all_entries("es")}
+    assert english and spanish
+    # Each article at its own language's address; each language's home and A–Z.
+    assert {f"http://localhost/article/{s}" for s in english} <= set(urls)
+    assert {f"http://localhost/es/article/{s}" for s in spanish} <= set(urls)
     assert "http://localhost/a-z/k" in urls and "http://localhost/" in urls
+    assert "http://localhost/es/a-z/c" in urls and "http://localhost/es/" in urls
+    # A translated article names its versions both ways (hreflang).
+    xhtml = "{http://www.w3.org/1999/xhtml}link"
+    for url in (root.find(f"{SITEMAP}url[{SITEMAP}loc='{u}']") for u in (
+        "http://localhost/article/kyphoplasty",
+        "http://localhost/es/article/cifoplastia",
+    )):
+        assert {(a.get("hreflang"), a.get("href")) for a in url.iter(xhtml)} == {
+            ("en", "http://localhost/article/kyphoplasty"),
+            ("es", "http://localhost/es/article/cifoplastia"),
+        }
     assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) for day in urls.values())
     reviewed = next(e for e in library.all_entries() if e.reviewed)
     assert urls[f"http://localhost/article/{reviewed.slug}"] == reviewed.reviewed
@@ -124,8 +139,21 @@ def test_articles_carry_medical_web_page_structured_data(client, library):
     kinds = {e.kind for e in library.all_entries()}
     assert set(conventions.ABOUT_TYPES) >= kinds - {None}
     for entry in library.all_entries():
-        found = json_ld(client.get(f"/article/{entry.slug}").text)
+        prefix = "" if entry.lang == "en" else f"/{entry.lang}"
+        found = json_ld(client.get(f"{prefix}/article/{entry.slug}").text)
         assert found["about"]["@type"] in {*conventions.ABOUT_TYPES.values(), "MedicalEntity"}
+        assert found["inLanguage"] == entry.lang
+    # A translation and its original name each other, in schema.org's words.
+    assert data["inLanguage"] == "en"
+    assert data["workTranslation"] == [
+        {
+            "@type": "MedicalWebPage",
+            "url": "http://localhost/es/article/cifoplastia",
+            "inLanguage": "es",
+        }
+    ]
+    spanish = json_ld(client.get("/es/article/cifoplastia").text)
+    assert spanish["translationOfWork"]["url"] == "http://localhost/article/kyphoplasty"
 
 
 def test_a_title_with_markup_characters_stays_inside_its_json_ld(tmp_path: Path, content):

@@ -56,7 +56,9 @@ def test_the_a_to_z_is_the_plain_definitions(corpus: str, request):
         snapshot = request.getfixturevalue("library").snapshot()
     else:
         snapshot = Library(request.getfixturevalue("medlineplus")[1]).snapshot()
-    catalog = list(snapshot.catalog.values())
+    # The English A–Z is made of the English articles only (the shipped content has
+    # Spanish ones too, with an A–Z of their own: test_translations.py).
+    catalog = [e for e in snapshot.catalog.values() if e.lang == "en"]
     assert snapshot.site_map == plain_site_map(catalog) == made(catalog)
     assert sum(map(len, snapshot.site_map.values())) > len(catalog)
 

@@ -16,15 +16,22 @@ from encyclopedia.normalize import slugify
 from encyclopedia.search.documents import CatalogEntry
 from encyclopedia.search.errors import BadRequest
 
+
+def translatable(text: str) -> str:
+    """Marks interface text for the message catalogues (``pybabel extract -k
+    translatable``); the web layer translates it when it shows it."""
+    return text
+
+
 # How each kind the articles use is named as a shelf; a kind not here is shown as
 # written, capitalised. The search filter uses the same names.
 KIND_LABELS = {
-    "condition": "Conditions",
-    "symptom": "Symptoms",
-    "injury": "Injuries",
-    "test": "Tests",
-    "procedure": "Procedures and surgery",
-    "topic": "Health topics",
+    "condition": translatable("Conditions"),
+    "symptom": translatable("Symptoms"),
+    "injury": translatable("Injuries"),
+    "test": translatable("Tests"),
+    "procedure": translatable("Procedures and surgery"),
+    "topic": translatable("Health topics"),
 }
 
 

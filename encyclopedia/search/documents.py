@@ -9,6 +9,7 @@ from typing import Any
 
 from encyclopedia.articles import Article, digest_of
 from encyclopedia.languages import DEFAULT as DEFAULT_LANGUAGE
+from encyclopedia.languages import REFERENCE_ANCHORS
 from encyclopedia.rendering import render_article
 from encyclopedia.search.wording import wording_for
 
@@ -155,7 +156,7 @@ def index_document(article: Article) -> dict[str, Any]:
     body = "\n\n".join(
         [
             page.summary_text,
-            *(f"{s.heading}. {s.text}" for s in page.sections if s.anchor != "references"),
+            *(f"{s.heading}. {s.text}" for s in page.sections if s.anchor not in REFERENCE_ANCHORS),
         ]
     )
     wording = wording_for(article.lang)

@@ -337,10 +337,10 @@ class Library:
             snapshot.versions_of(article.translation_of or article.slug),
         )
 
-    def translation(self, slug: str, lang: str) -> CatalogEntry | None:
-        """The article ``slug`` in ``lang`` (itself when it is in ``lang``), if there is one."""
-        snapshot = self.snapshot()
-        return next((e for e in snapshot.versions_of(slug) if e.lang == lang), None)
+    def versions_of(self, slug: str) -> tuple[CatalogEntry, ...]:
+        """The article in every language it is published in (itself included), or none
+        when it has no translation."""
+        return self.snapshot().versions_of(slug)
 
     def warm(self) -> None:
         """Open the published build and make the tables a first search, suggestion or A–Z

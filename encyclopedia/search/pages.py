@@ -63,6 +63,7 @@ class ArticlePage:
     shares_names_with: tuple[CatalogEntry, ...]
     groups: tuple[tuple[str, str], ...] = ()  # each group's name and its shelf's key
     lang: str = ENGLISH.code
+    translation_of: str | None = None
     # The same article in the other languages it is published in (hreflang, the switch).
     translations: tuple[CatalogEntry, ...] = ()
 
@@ -180,5 +181,6 @@ def article_page(
         shares_names_with=tuple(sharing.values()),
         groups=tuple((g, slugify(g)) for g in page.groups if slugify(g)),
         lang=page.lang,
+        translation_of=page.translation_of,
         translations=tuple(v for v in versions if v.lang != page.lang),
     )

@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from encyclopedia.languages import DEFAULT
+from encyclopedia.languages import DEFAULT, REFERENCE_ANCHORS
 from encyclopedia.search import fusion, semantic, tree
+from encyclopedia.search.browse import translatable
 from encyclopedia.search.documents import CatalogEntry, PageSection, StoredPage
 from encyclopedia.search.engine import snippets
 from encyclopedia.search.query import (
@@ -33,7 +34,7 @@ from encyclopedia.search.wording import ENGLISH_WORDS, Wording
 
 MAX_PAGE = 100
 # Why a hit was found when meaning, not words, found it; the web layer translates it.
-BY_MEANING = "it is about what you asked, in other words"
+BY_MEANING = translatable("it is about what you asked, in other words")
 
 
 @dataclass(frozen=True)
@@ -326,7 +327,7 @@ def _asked_section(
     if not wanted:
         return None
     for section in sections:
-        if section.anchor == "references":
+        if section.anchor in REFERENCE_ANCHORS:
             continue
         heading = {wording.word_key(w) for w in wording.fold(section.heading).split()}
         if wanted & heading:

@@ -6,10 +6,15 @@ import datetime as dt
 import logging
 
 from flask import Flask, abort, current_app, jsonify, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
 from encyclopedia.search import BadRequest, IndexUnavailable, Library
 from encyclopedia.search.browse import kind_label
+from encyclopedia.web.i18n import (
+    current_language,
+    in_words,  # noqa: F401 (templates' filter, re-exported)
+)
 
 log = logging.getLogger(__name__)
 
@@ -18,30 +23,8 @@ def library() -> Library:
     return current_app.extensions["library"]
 
 
-def in_words(value: dt.date | str | None) -> str:
-    """A date as people read it ("12 August 2023"), and a moment with its time ("3 December
-    2026 at 06:30 UTC"), not ISO. Text that is neither is shown as it is, so a bad value
-    can never break a page."""
-    if isinstance(value, str):
-        try:
-            value = (
-                dt.datetime.fromisoformat(value)
-                if len(value) > 10
-                else dt.date.fromisoformat(value)
-            )
-        except ValueError:
-            return value
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC)
-        return f"{value.day} {value:%B %Y} at {value:%H:%M} UTC"
-    if isinstance(value, dt.date):
-        return f"{value.day} {value:%B %Y}"
-    return ""
-
-
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith("/api/")  # the JSON APIs take ?lang=, not an address
 
 
 def next_review(reviewed: str | None) -> dt.date | None:
@@ -66,6 +49,7 @@ def init_app(app: Flask) -> None:
         caching,
         conventions,
         health,
+        i18n,
         internal,
         librarian,
         media,
@@ -74,8 +58,8 @@ def init_app(app: Flask) -> None:
         security,
     )
 
-    app.add_template_filter(in_words)
-    app.add_template_global(kind_label)
+    i18n.init_app(app)
+    app.add_template_global(lambda kind: gettext(kind_label(kind)), "kind_label")
     app.add_template_filter(conventions.medical_web_page)
     app.add_template_filter(next_review)
     app.add_template_global(dt.date.today, "today")
@@ -132,30 +116,33 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return jsonify(error="bad_request", message=str(error)), 400
         return render_template(
-            "error.html", status=400, title="That request was not understood", message=str(error)
+            "error.html",
+            status=400,
+            title=gettext("That request was not understood"),
+            message=str(error),
         ), 400
 
     @app.errorhandler(IndexUnavailable)
     def unavailable(error: IndexUnavailable):
         log.error("index unavailable: %s", error)
-        message = (
+        message = gettext(
             "The encyclopedia's search index is not available right now. "
             "Please try again in a minute."
         )
         if wants_json():
             return jsonify(error="unavailable", message=message), 503
         return render_template(
-            "error.html", status=503, title="Temporarily unavailable", message=message
+            "error.html", status=503, title=gettext("Temporarily unavailable"), message=message
         ), 503
 
     @app.errorhandler(CSRFError)
     def form_expired(error: CSRFError):
-        message = (
+        message = gettext(
             "This form has expired or did not come from this site, so nothing was changed. "
             "Go back, reload the page and try again."
         )
         return render_template(
-            "error.html", status=400, title="The form has expired", message=message
+            "error.html", status=400, title=gettext("The form has expired"), message=message
         ), 400
 
     @app.errorhandler(HTTPException)
@@ -169,13 +156,17 @@ def init_app(app: Flask) -> None:
         if status == 404:
             try:
                 words = request.path.strip("/").split("/")[-1]
-                suggestions = library().close_matches(words)
+                suggestions = library().close_matches(words, lang=current_language())
             except (IndexUnavailable, BadRequest):
                 suggestions = []
-        titles = {404: "Page not found", 405: "Not allowed", 429: "Too many attempts"}
+        titles = {
+            404: gettext("Page not found"),
+            405: gettext("Not allowed"),
+            429: gettext("Too many attempts"),
+        }
         plain = {
-            404: "There is no page at this address.",
-            405: "This address cannot be used that way.",
+            404: gettext("There is no page at this address."),
+            405: gettext("This address cannot be used that way."),
         }
         # Our own aborts carry a message written for patients; Werkzeug's defaults do not.
         message = error.description
@@ -192,7 +183,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         log.exception("unexpected error on %s", request.path)
-        message = "Something went wrong on our side. Please try again."
+        message = gettext("Something went wrong on our side. Please try again.")
         if wants_json():
             return jsonify(error="internal_error", message=message), 500
-        return render_template("error.html", status=500, title="Sorry", message=message), 500
+        return render_template(
+            "error.html", status=500, title=gettext("Sorry"), message=message
+        ), 500

@@ -14,6 +14,7 @@ from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
+from encyclopedia.languages import LANGUAGES
 from encyclopedia.search import BadRequest
 from encyclopedia.search.documents import CatalogEntry
 from encyclopedia.web import library
@@ -49,36 +50,60 @@ def robots():
     return Response("\n".join(lines) + "\n", mimetype="text/plain")
 
 
-def _site_urls() -> list[tuple[str, str]]:
-    """Every page worth a crawler's visit, with the day it last changed."""
+# A page, the day it last changed, and the same page in other languages (hreflang).
+SiteUrl = tuple[str, str, tuple[tuple[str, str], ...]]
+
+
+def _site_urls() -> list[SiteUrl]:
+    """Every page worth a crawler's visit, in every language that has articles, with
+    the day it last changed; an article with its translations as alternates."""
     built = _built_day()
-    urls = [(url_for("pages.home", _external=True), built)]
-    urls.append((url_for("pages.site_map_index", _external=True), built))
-    shelves = library().shelves()
-    urls.append((url_for("pages.browse", _external=True), built))
-    for by, found in (("kind", shelves.kinds), ("group", shelves.groups)):
-        for key in found:
-            urls.append((url_for("pages.shelf", by=by, key=key, _external=True), built))
+    urls: list[SiteUrl] = []
+    for lang in LANGUAGES:
+        if not library().all_entries(lang):
+            continue
+        urls.append((url_for("pages.home", lang=lang, _external=True), built, ()))
+        urls.append((url_for("pages.site_map_index", lang=lang, _external=True), built, ()))
+        shelves = library().shelves(lang)
+        urls.append((url_for("pages.browse", lang=lang, _external=True), built, ()))
+        for by, found in (("kind", shelves.kinds), ("group", shelves.groups)):
+            for key in found:
+                address = url_for("pages.shelf", by=by, key=key, lang=lang, _external=True)
+                urls.append((address, built, ()))
+        for letter, count in library().letters(lang).items():
+            if count:
+                address = url_for(
+                    "pages.site_map", letter=letter.lower(), lang=lang, _external=True
+                )
+                urls.append((address, built, ()))
     about = current_app.extensions["about_page"].get()
     if about is not None:
         day = about.reviewed.isoformat() if about.reviewed else built
-        urls.append((url_for("pages.about", _external=True), day))
-    for letter, count in library().letters().items():
-        if count:
-            urls.append((url_for("pages.site_map", letter=letter.lower(), _external=True), built))
+        urls.append((url_for("pages.about", _external=True), day, ()))
     for entry in library().all_entries():
-        urls.append(
-            (url_for("pages.article", slug=entry.slug, _external=True), entry.reviewed or built)
-        )
+        versions = library().versions_of(entry.slug)
+        alternates = tuple((v.lang, _article_url(v)) for v in versions)
+        urls.append((_article_url(entry), entry.reviewed or built, alternates))
     return urls
 
 
-def _urlset(urls: list[tuple[str, str]]) -> Response:
+def _article_url(entry: CatalogEntry) -> str:
+    return url_for("pages.article", slug=entry.slug, lang=entry.lang, _external=True)
+
+
+def _urlset(urls: list[SiteUrl]) -> Response:
     rows = "".join(
-        f"<url><loc>{escape(loc)}</loc><lastmod>{day}</lastmod></url>\n" for loc, day in urls
+        f"<url><loc>{escape(loc)}</loc><lastmod>{day}</lastmod>"
+        + "".join(
+            f'<xhtml:link rel="alternate" hreflang="{code}" href="{escape(href)}"/>'
+            for code, href in alternates
+        )
+        + "</url>\n"
+        for loc, day, alternates in urls
     )
     return _xml(
-        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{rows}</urlset>\n',
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        f'xmlns:xhtml="http://www.w3.org/1999/xhtml">\n{rows}</urlset>\n',
         "application/xml",
     )
 
@@ -164,10 +189,10 @@ def feed():
         updated = entries[0].reviewed if entries else _built_day()
         rows = []
         for entry in entries:
-            link = url_for("pages.article", slug=entry.slug, _external=True)
+            link = _article_url(entry)
             also = f" Also called: {', '.join(entry.also_called)}." if entry.also_called else ""
             rows.append(
-                "<entry>\n"
+                f'<entry xml:lang="{entry.lang}">\n'
                 f"<title>{escape(entry.title)}</title>\n"
                 f'<link rel="alternate" type="text/html" href="{escape(link)}"/>\n'
                 f"<id>{escape(link)}</id>\n"
@@ -203,7 +228,9 @@ def _entry_json(entry: CatalogEntry) -> dict[str, Any]:
         "kind": entry.kind,
         "groups": list(entry.groups),
         "last_reviewed": entry.reviewed,
-        "url": url_for("pages.article", slug=entry.slug, _external=True),
+        "lang": entry.lang,
+        "translation_of": entry.translation_of,
+        "url": _article_url(entry),
         "api_url": url_for("conventions.api_article", slug=entry.slug, _external=True),
     }
 
@@ -212,7 +239,8 @@ def _entry_json(entry: CatalogEntry) -> dict[str, Any]:
 def api_articles():
     """Every article, a page at a time; ``changed_since`` (a day) keeps those reviewed on
     or after it; ``order`` is title, last_reviewed (newest first) or next_review (the
-    longest since review first, unreviewed first)."""
+    longest since review first, unreviewed first); ``lang`` keeps one language's."""
+    lang = library().language(request.args.get("lang")) if request.args.get("lang") else None
     order = request.args.get("order") or "title"
     if order not in ORDERS:
         raise BadRequest(f"order must be one of {', '.join(ORDERS)}")
@@ -231,7 +259,7 @@ def api_articles():
         raise BadRequest("page must be 1 or more")
 
     def render() -> Response:
-        entries = library().all_entries()  # by title
+        entries = library().all_entries(lang)  # by title
         if since is not None:
             entries = [e for e in entries if e.reviewed and e.reviewed >= since]
         if order == "last_reviewed":
@@ -245,6 +273,7 @@ def api_articles():
             page_size=API_PAGE_SIZE,
             pages=max(1, -(-len(entries) // API_PAGE_SIZE)),
             order=order,
+            lang=lang,
             changed_since=since,
             articles=[_entry_json(e) for e in shown],
         )
@@ -272,15 +301,15 @@ def api_article(slug: str):
             reviewed_by=page.reviewed_by,
             source=page.source,
             source_url=page.source_url,
-            related=[
-                {
-                    "slug": r.slug,
-                    "title": r.title,
-                    "url": url_for("pages.article", slug=r.slug, _external=True),
-                }
-                for r in page.related
+            lang=page.lang,
+            translations=[
+                {"slug": t.slug, "title": t.title, "lang": t.lang, "url": _article_url(t)}
+                for t in page.translations
             ],
-            url=url_for("pages.article", slug=page.slug, _external=True),
+            related=[
+                {"slug": r.slug, "title": r.title, "url": _article_url(r)} for r in page.related
+            ],
+            url=url_for("pages.article", slug=page.slug, lang=page.lang, _external=True),
         )
 
     return index_page(render)
@@ -312,11 +341,18 @@ def medical_web_page(article: Any, url: str) -> dict[str, Any]:
         "@type": "MedicalWebPage",
         "name": article.title,
         "url": url,
-        "inLanguage": "en",
+        "inLanguage": article.lang,
         "description": article.summary_text[:300],
         "about": about,
         "isPartOf": {"@type": "WebSite", "name": "Health Encyclopedia"},
     }
+    for other in article.translations:
+        # schema.org's own words for a work and its translation, both ways.
+        link = {"@type": "MedicalWebPage", "url": _article_url(other), "inLanguage": other.lang}
+        if other.slug == article.translation_of:
+            data["translationOfWork"] = link
+        else:
+            data.setdefault("workTranslation", []).append(link)
     if article.reviewed:
         data["lastReviewed"] = article.reviewed
     if article.reviewed_by:
