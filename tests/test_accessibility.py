@@ -51,11 +51,23 @@ def violations(page: Page) -> list[dict]:
         "/a-z",
         "/a-z/b",
         "/article/no-such-page",
+        # Spanish pages: the same checks, the language attribute included.
+        "/es/",
+        "/es/article/cifoplastia",
+        "/es/search?q=presion+alta",
+        "/es/search?q=heart+attack",
+        "/es/a-z/c",
+        "/es/browse",
+        "/es/no-such-page",
     ],
 )
 def test_no_serious_accessibility_violations(page: Page, base_url: str, path: str):
     page.goto(base_url + path)
     assert violations(page) == []
+    # The page says its language (axe's html-has-lang and html-lang-valid), and it is
+    # the language of the address.
+    expected = "es" if path.startswith("/es/") else "en"
+    assert page.locator("html").get_attribute("lang") == expected
 
 
 def test_no_violations_with_suggestions_open(page: Page, base_url: str):

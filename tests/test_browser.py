@@ -190,3 +190,28 @@ def test_a_patient_says_a_page_did_not_help(page: Page, base_url):
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you")
     page.get_by_role("link", name="Back to the article").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Asthma")
+
+
+def test_a_patient_switches_an_article_to_spanish_and_searches_in_spanish(page: Page, base_url):
+    page.goto(base_url + "/article/kyphoplasty")
+    page.get_by_role("navigation", name="Site").get_by_role("link", name="Español").click()
+    expect(page).to_have_url(base_url + "/es/article/cifoplastia")
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cifoplastia")
+    # The interface is Spanish, suggestions come from the Spanish names.
+    box = page.get_by_role("combobox", name="Buscar en la enciclopedia").first
+    box.fill("balon")
+    box.press_sequentially(" ", delay=30)  # typed, so the script asks for suggestions
+    listbox = page.get_by_role("listbox", name="Sugerencias")
+    expect(listbox.get_by_role("option").first).to_contain_text("Cifoplastia con balón")
+    box.fill("presion alta")
+    box.press("Enter")
+    expect(page).to_have_url(base_url + "/es/search?q=presion+alta")
+    first = page.locator("ol.results li").first
+    expect(first.get_by_role("link")).to_have_text("Presión arterial alta")
+    expect(page.locator(".result-count")).to_contain_text("artículos encontrados")
+    # And back to English from the result's article.
+    first.get_by_role("link").click()
+    page.get_by_role("navigation", name="Sitio").get_by_role("link", name="English").click()
+    expect(page).to_have_url(base_url + "/article/high-blood-pressure")
+    expect(page.get_by_role("heading", level=1)).to_have_text("High blood pressure")

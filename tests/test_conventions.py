@@ -45,10 +45,13 @@ def test_the_sitemap_lists_every_article_and_a_to_z_page_with_lastmod(client, li
     assert "http://localhost/es/a-z/c" in urls and "http://localhost/es/" in urls
     # A translated article names its versions both ways (hreflang).
     xhtml = "{http://www.w3.org/1999/xhtml}link"
-    for url in (root.find(f"{SITEMAP}url[{SITEMAP}loc='{u}']") for u in (
-        "http://localhost/article/kyphoplasty",
-        "http://localhost/es/article/cifoplastia",
-    )):
+    for url in (
+        root.find(f"{SITEMAP}url[{SITEMAP}loc='{u}']")
+        for u in (
+            "http://localhost/article/kyphoplasty",
+            "http://localhost/es/article/cifoplastia",
+        )
+    ):
         assert {(a.get("hreflang"), a.get("href")) for a in url.iter(xhtml)} == {
             ("en", "http://localhost/article/kyphoplasty"),
             ("es", "http://localhost/es/article/cifoplastia"),

@@ -147,8 +147,7 @@ def test_stored_field_lengths_are_read_as_whoosh_reads_them(lexical_library):
                 # None: an article in another language, which has no text in the field
                 # (and so is never scored in it); read here as Whoosh's default, 1.
                 expected = [
-                    reader.doc_field_length(d, field, 1) or 1
-                    for d in range(reader.doc_count_all())
+                    reader.doc_field_length(d, field, 1) or 1 for d in range(reader.doc_count_all())
                 ]
                 assert lengths.tolist() == expected
     assert sum(ranking.SLOW_PATHS.values()) == slow

@@ -119,6 +119,13 @@ class Listing:
     reviewed_by: str | None
     overdue: bool
     problems: tuple[str, ...] = ()
+    lang: str = DEFAULT_LANGUAGE
+    translation_of: str | None = None
+    # Each other language this article is published in, with that version's slug.
+    translations: tuple[tuple[str, str], ...] = ()
+    # A translation last reviewed before its original was: it may say something the
+    # original no longer does.
+    translation_outdated: bool = False
 
     @property
     def next_review(self) -> dt.date | None:
@@ -184,23 +191,34 @@ class Editor:
         """Every article file, with its review date and anything wrong with it."""
         today = today or dt.date.today()
         parsed = self._parse_all()
-        titles: dict[str, list[str]] = {}
+        titles: dict[tuple[str, str], list[str]] = {}
+        translated: dict[str, list[tuple[str, str]]] = {}
         for slug, (article, _) in parsed.items():
             if article:
-                titles.setdefault(title_key(article.title), []).append(slug)
+                # Titles are unique within a language: "Osteoporosis" is the English
+                # article's title and its Spanish translation's.
+                titles.setdefault((article.lang, title_key(article.title)), []).append(slug)
+                if article.translation_of:
+                    translated.setdefault(article.translation_of, []).append((article.lang, slug))
         rows = []
         for slug, (article, errors) in parsed.items():
             if article is None:
                 rows.append(Listing(slug, slug, (slug,), None, None, True, errors))
                 continue
             problems = list(errors)
-            twins = [s for s in titles[title_key(article.title)] if s != slug]
+            twins = [s for s in titles[article.lang, title_key(article.title)] if s != slug]
             if twins:
                 problems.append(f"the title is also the title of {', '.join(twins)}")
             problems += [
                 f"related article {r!r} does not exist" for r in article.related if r not in parsed
             ]
             overdue = article.reviewed is None or today - article.reviewed > OVERDUE_AFTER
+            original = parsed.get(article.translation_of or "", (None, ()))[0]
+            outdated = bool(
+                original
+                and original.reviewed
+                and (article.reviewed is None or article.reviewed < original.reviewed)
+            )
             rows.append(
                 Listing(
                     slug,
@@ -210,6 +228,10 @@ class Editor:
                     article.reviewed_by,
                     overdue,
                     tuple(problems),
+                    article.lang,
+                    article.translation_of,
+                    tuple(sorted(translated.get(slug, ()))),
+                    outdated,
                 )
             )
         return sorted(rows, key=lambda row: sort_key(row.title))

@@ -27,6 +27,7 @@ from flask_login import current_user, login_required
 from encyclopedia import media
 from encyclopedia.articles import MAX_NAME_LENGTH, SLUG_PATTERN
 from encyclopedia.fields import FIELDS
+from encyclopedia.languages import DEFAULT, LANGUAGES
 from encyclopedia.librarian import EditConflict, EditRefused, NotFound, Workspace
 from encyclopedia.librarian.diffing import diff
 from encyclopedia.librarian.editor import THESAURUS, Validation
@@ -37,6 +38,7 @@ from encyclopedia.normalize import fold, slugify, sort_key
 from encyclopedia.readability import assess
 from encyclopedia.search import BadRequest, IndexUnavailable, releases
 from encyclopedia.search.builds import writer_running
+from encyclopedia.search.documents import CatalogEntry
 from encyclopedia.search.reindex_status import announce_reindex, reindex_status
 from encyclopedia.site_files import SITE_FILES
 from encyclopedia.web import library
@@ -103,14 +105,26 @@ def dashboard():
     rows = everything
     text = fold(request.args.get("q", ""))
     show = request.args.get("show", "all")
-    if show not in ("all", "overdue", "problems"):
+    if show not in ("all", "overdue", "problems", "untranslated", "outdated"):
         show = "all"
     if text:
         rows = [r for r in rows if any(text in fold(n) for n in (*r.names, r.slug))]
+    others = [code for code in LANGUAGES if code != DEFAULT]
     if show == "overdue":
         rows = [r for r in rows if r.overdue]
     elif show == "problems":
         rows = [r for r in rows if r.problems]
+    elif show == "untranslated":
+        # Originals with no version in some other language of the site.
+        rows = [
+            r
+            for r in rows
+            if r.lang == DEFAULT
+            and not r.translation_of
+            and {code for code, _ in r.translations} < set(others)
+        ]
+    elif show == "outdated":
+        rows = [r for r in rows if r.translation_outdated]
     try:
         health = library().health(current_app.extensions["settings"].content_dir)
     except IndexUnavailable:
@@ -123,6 +137,7 @@ def dashboard():
         health=health,
         total=len(everything),
         overdue=sum(1 for r in everything if r.overdue),
+        languages=LANGUAGES,
         failed=workspace().failed_searches.top(5),
         unhelpful=workspace().feedback.least_helpful(5),
         recent=workspace().audit.recent(8),
@@ -152,9 +167,22 @@ def _edit_page(form: ArticleForm, *, slug: str | None, validation=None, conflict
             preview=_preview(validation) if previewing else None,
             readability=assess(validation.article, target) if previewing else None,
             conflict=conflict,
+            versions=_published_versions(slug),
+            languages=LANGUAGES,
         ),
         status,
     )
+
+
+def _published_versions(slug: str | None) -> dict[str, CatalogEntry]:
+    """The published article in each language it has (itself included), by language:
+    the editor says which translations exist and which are missing."""
+    if slug is None:
+        return {}
+    try:
+        return {entry.lang: entry for entry in library().versions_of(slug)}
+    except IndexUnavailable:
+        return {}
 
 
 @bp.route("/new", methods=["GET", "POST"])
