@@ -286,17 +286,24 @@ def check(ctx: click.Context) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the same JSON as /api/search.")
 @click.option("--page", default="1", help="Result page.")
 @click.option("--limit", default=None, help="Results per page.")
+@click.option("--lang", default=None, help="The articles' language (en, es): English by default.")
 @click.pass_context
 def search(
-    ctx: click.Context, query: tuple[str, ...], as_json: bool, page: str, limit: str | None
+    ctx: click.Context,
+    query: tuple[str, ...],
+    as_json: bool,
+    page: str,
+    limit: str | None,
+    lang: str | None,
 ) -> None:
-    """Search as a patient would and print the ranked titles."""
+    """Search as a patient would and print the ranked titles (``--lang es``: the
+    Spanish articles, as /es/search does)."""
     settings = _settings(ctx)
     library = Library.from_settings(settings)
     text = " ".join(query)
     try:
         number, size = library.parse_page(page, limit)
-        results = library.search(text, number, size)
+        results = library.search(text, number, size, lang=library.language(lang))
     except (BadRequest, IndexUnavailable) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:

@@ -60,6 +60,12 @@ def assess(article: Article, target_age: int) -> Readability:
         import textstat
     except ImportError:
         return Readability(False, target_age, why_unavailable="textstat is not installed")
+    if article.lang != "en":
+        # Flesch–Kincaid's weights are English ones; a Spanish text would be given a
+        # number that means nothing. Said, not guessed.
+        return Readability(
+            False, target_age, why_unavailable="the reading-age measure is for English only"
+        )
     text = article_text(article)
     if len(text.split()) < 10:
         return Readability(False, target_age, why_unavailable="too little text to measure")

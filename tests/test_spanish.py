@@ -325,3 +325,18 @@ def test_a_fresh_app_serves_spanish_without_setup(tmp_path: Path, content: Path)
     client = create_app({"content_dir": content, "index_dir": tmp_path / "index"}).test_client()
     page = client.get("/es/article/asma")
     assert page.status_code == 200 and "Buscar" in page.text
+
+
+def test_spanish_patient_queries_meet_their_targets(library: Library):
+    """The 60 Spanish queries of tests/relevance/spanish.tsv (bench/relevance.py prints
+    them by kind, with an ablation): at least 9 in 10 first, all but one in the top 10."""
+    from encyclopedia.search.evaluation import evaluate, load_title_cases, project_ranker
+    from tests.conftest import SHIPPED_CONTENT
+
+    cases = load_title_cases(
+        Path(__file__).parent / "relevance" / "spanish.tsv", SHIPPED_CONTENT, lang="es"
+    )
+    assert len(cases) >= 50 and all(case.expected for case in cases)
+    score = evaluate(cases, project_ranker(library, "es"))["all"]
+    assert score.success_at_1 >= 0.90, score.misses
+    assert score.success_at_10 >= 0.98, score.misses

@@ -72,12 +72,13 @@ def load_cases(path: Path) -> list[Case]:
     ]
 
 
-def load_title_cases(path: Path, content_dir: Path) -> list[Case]:
+def load_title_cases(path: Path, content_dir: Path, lang: str = "en") -> list[Case]:
     """Real-query sets: a TSV of ``query``, ``expected`` (article titles joined by ``|``,
-    any of which answers it) and ``kind``. Titles are resolved to slugs in ``content_dir``
+    any of which answers it) and ``kind``. Titles are resolved to slugs among the
+    articles in ``lang`` in ``content_dir`` (a title is unique within a language only),
     so the same file judges any import of the MedlinePlus topics."""
     folder = load_folder(content_dir)
-    slugs = {fold(a.title): a.slug for a in folder.articles.values()}
+    slugs = {fold(a.title): a.slug for a in folder.articles.values() if a.lang == lang}
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     return [
@@ -116,9 +117,9 @@ def evaluate(cases: Iterable[Case], ranker: Ranker) -> dict[str, Score]:
     return dict(scores)
 
 
-def project_ranker(library: Library) -> Ranker:
+def project_ranker(library: Library, lang: str = "en") -> Ranker:
     def rank(query: str) -> list[str]:
-        return [hit.slug for hit in library.search(query, 1, 10).hits]
+        return [hit.slug for hit in library.search(query, 1, 10, lang=lang).hits]
 
     return rank
 
