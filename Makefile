@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint audit packages cluster-test bench-proxy-cache bench bench-editing bench-caches relevance load screenshot clean
+.PHONY: run test lint audit packages cluster-test bench-proxy-cache bench bench-editing bench-caches relevance load screenshot translations clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -78,6 +78,17 @@ relevance: $(STAMP)
 # 60 s of searches, suggestions and article reads while reindexes and saves run.
 load: $(STAMP)
 	$(BIN)/python bench/load.py --seconds 60
+
+# The interface's message catalogues: extract every marked string (templates, gettext
+# calls, `translatable(...)` in the search package), merge it into each language's .po
+# (new strings arrive untranslated; tests/test_spanish.py fails until they are
+# translated), and compile the .mo files the site reads. Both are committed.
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k translatable --no-location --sort-output \
+		--project "Health Encyclopedia" -o encyclopedia/translations/messages.pot .
+	$(BIN)/pybabel update -i encyclopedia/translations/messages.pot \
+		-d encyclopedia/translations -D messages --no-fuzzy-matching --width 100
+	$(BIN)/pybabel compile -d encyclopedia/translations -D messages --statistics
 
 # Regenerates the README's screenshot of a results page.
 screenshot: $(STAMP)
