@@ -240,6 +240,7 @@ def test_the_apis_take_lang(client):
     assert article["lang"] == "es" and article["translations"][0]["slug"] == "kyphoplasty"
     feed = client.get("/feed.atom").text
     assert '<entry xml:lang="es">' in feed and '<entry xml:lang="en">' in feed
+    assert 'hreflang="es" href="http://localhost/es/article/cifoplastia"' in feed
 
 
 # -- librarians ---------------------------------------------------------------------------
@@ -340,3 +341,9 @@ def test_spanish_patient_queries_meet_their_targets(library: Library):
     score = evaluate(cases, project_ranker(library, "es"))["all"]
     assert score.success_at_1 >= 0.90, score.misses
     assert score.success_at_10 >= 0.98, score.misses
+
+
+def test_an_emergency_written_in_spanish_gets_the_callout_in_spanish(client):
+    page = client.get("/es/search?q=mi+papa+no+puede+respirar").text
+    assert "Si esto está pasando ahora, llame al número de emergencias" in page
+    assert "988" in client.get("/es/search?q=quiero+hacerme+daño").text

@@ -191,11 +191,19 @@ def feed():
         for entry in entries:
             link = _article_url(entry)
             also = f" Also called: {', '.join(entry.also_called)}." if entry.also_called else ""
+            # The same article in its other languages, as Atom's hreflang alternates.
+            others = "".join(
+                f'<link rel="alternate" type="text/html" hreflang="{v.lang}" '
+                f'href="{escape(_article_url(v))}"/>\n'
+                for v in library().versions_of(entry.slug)
+                if v.slug != entry.slug
+            )
             rows.append(
                 f'<entry xml:lang="{entry.lang}">\n'
                 f"<title>{escape(entry.title)}</title>\n"
                 f'<link rel="alternate" type="text/html" href="{escape(link)}"/>\n'
-                f"<id>{escape(link)}</id>\n"
+                + others
+                + f"<id>{escape(link)}</id>\n"
                 f"<updated>{entry.reviewed}T00:00:00Z</updated>\n"
                 f"<summary>{escape(f'Reviewed on {entry.reviewed}.{also}')}</summary>\n"
                 "</entry>\n"

@@ -46,7 +46,9 @@ def results():
         args = {**request.args, "page": found.pages}
         return redirect(url_for("search.results", **args))
     elsewhere = _in_other_languages(found, query, exact)
-    tally = _tally(found) if found is not None and page == 1 and not elsewhere else None
+    # Counted even when another language has the answer: a Spanish search that only the
+    # English articles answer is a translation the librarians may want to write.
+    tally = _tally(found) if found is not None and page == 1 else None
     if tally is not None:
         tally()  # and on every replay of this page
     kinds = list(library().shelves(lang).kinds.values())
