@@ -86,7 +86,13 @@ def test_the_feed_is_valid_atom_of_recently_reviewed_articles(client, library):
     days = [entry.updated for entry in parsed.entries]
     assert parsed.entries and days == sorted(days, reverse=True)
     first = parsed.entries[0]
-    assert first.link.startswith("http://localhost/article/") and first.title
+    assert first.title and first.id.startswith(
+        ("http://localhost/article/", "http://localhost/es/")
+    )
+    # Its own address first; a translated article also names its other versions.
+    links = [link for link in first.links if link.rel == "alternate"]
+    assert links[0].href == first.id
+    assert all(link.get("hreflang") for link in links[1:])
     home = client.get("/").text
     assert 'type="application/atom+xml"' in home and 'href="/feed.atom"' in home
 

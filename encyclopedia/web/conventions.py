@@ -201,9 +201,8 @@ def feed():
             rows.append(
                 f'<entry xml:lang="{entry.lang}">\n'
                 f"<title>{escape(entry.title)}</title>\n"
-                f'<link rel="alternate" type="text/html" href="{escape(link)}"/>\n'
-                + others
-                + f"<id>{escape(link)}</id>\n"
+                f'<link rel="alternate" type="text/html" hreflang="{entry.lang}" '
+                f'href="{escape(link)}"/>\n' + others + f"<id>{escape(link)}</id>\n"
                 f"<updated>{entry.reviewed}T00:00:00Z</updated>\n"
                 f"<summary>{escape(f'Reviewed on {entry.reviewed}.{also}')}</summary>\n"
                 "</entry>\n"
