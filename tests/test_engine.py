@@ -253,3 +253,24 @@ def test_opening_an_index_does_not_copy_it_onto_the_heap(medlineplus):
     opened.close()
     # The index is 6 MB on disk; copying its postings alone would be several MB.
     assert used < 1_500_000, f"{used / 1e6:.1f} MB allocated to open one index"
+
+
+def test_terms_in_says_which_words_a_document_holds_as_a_search_would(
+    tmp_path: Path, shipped_index
+):
+    """OpenIndex.terms_in (the lexical "is this a good answer" check) agrees with the
+    postings on every live document, also after a deletion (it had read past the end)."""
+    content, index = tmp_path / "content", tmp_path / "index"
+    shutil.copytree(shipped_index[0], content)
+    shutil.copytree(shipped_index[1], index)
+    (content / "5-hiaa-test.md").unlink()
+    update_articles(content, index, ["5-hiaa-test"])
+    opened = Library(index, semantic=False).snapshot().index
+    live = opened.matching("lang", "en") | opened.matching("lang", "es")
+    words = ["pain", "fractur", "zzzz", "hiaa", "asthma", "5"]
+    for docnum in sorted(live):
+        held = opened.terms_in(docnum, words, ("names", "body"))
+        expected = {
+            w for w in words if any(docnum in opened.matching(f, w) for f in ("names", "body"))
+        }
+        assert held == expected, docnum

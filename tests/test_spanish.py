@@ -347,3 +347,15 @@ def test_an_emergency_written_in_spanish_gets_the_callout_in_spanish(client):
     page = client.get("/es/search?q=mi+papa+no+puede+respirar").text
     assert "Si esto está pasando ahora, llame al número de emergencias" in page
     assert "988" in client.get("/es/search?q=quiero+hacerme+daño").text
+
+
+def test_a_spanish_search_with_no_good_answer_says_so(library: Library, client):
+    """Spanish has no meaning stage: the words say when the best hit does not answer."""
+    toothache = library.search("dolor de muelas", lang="es")
+    assert toothache.hits and toothache.weak  # "dolor" alone found Low back pain
+    assert not library.search("presion alta", lang="es").weak
+    assert not library.search("hormigueo en las manos", lang="es").weak  # Diabetes says it
+    page = client.get("/es/search?q=dolor+de+muelas").text
+    assert (
+        "No tenemos ningún artículo que coincida bien con <strong>dolor de muelas</strong>" in page
+    )

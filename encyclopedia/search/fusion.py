@@ -42,9 +42,10 @@ class Fused:
     overruled_correction: bool  # a corrected query whose best hit the correction did not find
 
 
-def lexical_only(ranked: Ranked) -> Fused:
-    """Without vectors, the lexical order as it is."""
-    return Fused(list(ranked.docnums), ranked.total, frozenset(), False, False)
+def lexical_only(ranked: Ranked, *, weak: bool = False) -> Fused:
+    """Without vectors, the lexical order as it is; ``weak``: the words say the best hit
+    does not answer the query (results.py decides it, from what the words matched)."""
+    return Fused(list(ranked.docnums), ranked.total, frozenset(), weak, False)
 
 
 def fuse(

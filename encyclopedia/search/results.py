@@ -10,6 +10,7 @@ snapshot are the :class:`~encyclopedia.search.library.Library`'s.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,9 @@ from encyclopedia.search.thesaurus import Thesaurus
 from encyclopedia.search.wording import ENGLISH_WORDS, Wording
 
 MAX_PAGE = 100
+# Without meaning, the share of the query (weighed by rarity) the best hit must hold
+# not to be weak. Measured on the 60 Spanish queries (bench/relevance.py, 2026-12-03).
+WORDS_EXPLAIN = 0.5
 # Why a hit was found when meaning, not words, found it; the web layer translates it.
 BY_MEANING = translatable("it is about what you asked, in other words")
 
@@ -192,7 +196,9 @@ def search(
             words_required=bool(plan.phrases),
         )
     else:
-        fused = fusion.lexical_only(ranked)
+        top = ranked.docnums[0] if ranked.docnums else None
+        weak = top is not None and not _words_explain(plan, snapshot, top)
+        fused = fusion.lexical_only(ranked, weak=weak)
     shown = fused.docnums[(page - 1) * size : page * size]
     tokens = snapshot.index.body_tokens(shown, query, wording.body_field)
     hits = [
@@ -220,6 +226,43 @@ def search(
         kind=kind,
         lang=wording.code,
     )
+
+
+def _words_explain(plan: QueryPlan, snapshot: Snapshot, docnum: int) -> bool:
+    """Whether the best hit of a search by words alone answers it: a name of the article
+    is in the query, or it holds the parts of the query that say most (each part, a word
+    or a phrase the thesaurus reads, weighed by how rare its words are: an unknown word
+    weighs most). Meaning decides this when the build has vectors; without them (Spanish,
+    or a site without the model) this is the honest "we have nothing good" that
+    fusion.WEAK_BELOW gives: "dolor de muelas" matching only "dolor" in Low back pain.
+    A word no article has weighs as one article's word: in a small language's articles
+    many everyday words ("sirve", "debe") are in none. Measured on the 60 Spanish queries
+    (2026-12-03), the set it was tuned on: every wrong first hit (4) is weak, and one
+    right one ("me duele la cintura al agacharme"); with 0.4, two wrong ones were not."""
+    entry = snapshot.catalog.get(snapshot.index.stored(docnum)["slug"])
+    if entry is None:
+        return False
+    wording = plan.wording
+    keys = {wording.name_key(name) for name in (*entry.names, *entry.aliases)}
+    if any(boost.key in keys for boost in plan.boosts):
+        return True
+    readings_of = [
+        [terms for a in slot.alternatives if (terms := wording.analyze(" ".join(a.words)))]
+        for slot in plan.slots
+    ]
+    wanted = {term for readings in readings_of for terms in readings for term in terms}
+    found = snapshot.index.terms_in(docnum, wanted, (wording.names_field, wording.body_field))
+    articles = max(2, len(snapshot.tables(wording.code).entries))
+    covered = total = 0.0
+    for readings in readings_of:
+        if not readings:
+            continue  # only stop words
+        rarest = min(snapshot.index.document_frequency(t, wording.code) for t in readings[0])
+        weight = math.log(articles / max(rarest, 1))
+        total += weight
+        if any(set(terms) <= found for terms in readings):
+            covered += weight
+    return total == 0 or covered / total >= WORDS_EXPLAIN
 
 
 def _exact_docnums(plan: QueryPlan, snapshot: Snapshot, named: str | None = None) -> frozenset[int]:

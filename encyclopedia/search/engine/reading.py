@@ -11,12 +11,13 @@ incremental update committed in between) never mixes numbers from two.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from whoosh import index as whoosh_index
+from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
 from encyclopedia.languages import DEFAULT
@@ -81,6 +82,24 @@ class OpenIndex:
 
     def stored(self, docnum: int) -> dict[str, Any]:
         return self._searcher().stored_fields(docnum)
+
+    def terms_in(self, docnum: int, terms: Collection[str], fields: Sequence[str]) -> set[str]:
+        """Which of ``terms`` the document holds in any of ``fields`` (one skip through
+        each term's postings, not a search)."""
+        reader = self._searcher().reader()
+        held: set[str] = set()
+        for term in terms:
+            for field in fields:
+                try:
+                    postings = reader.postings(field, term)
+                except TermNotFound:
+                    continue
+                if postings.is_active() and postings.id() < docnum:
+                    postings.skip_to(docnum)  # past the end is ReadTooFar: never asked
+                if postings.is_active() and postings.id() == docnum:
+                    held.add(term)
+                    break
+        return held
 
     def body_tokens(
         self, docnums: Sequence[int], query: tree.Node, field: str = TEXT_FIELDS[DEFAULT][1]

@@ -80,20 +80,25 @@ class _FoldKeepingEnye(Filter):
             yield token
 
 
+_SPANISH_STOP_WORDS = frozenset(SPANISH.fold(word) for word in SPANISH.stop_words)
+
+
 @cache
 def analyzer_for(code: str) -> Analyzer:
-    """The analyzer for text in a language (``languages.LANGUAGES``). Spanish: Snowball's
-    Spanish stemmer, which itself folds the acute accents at its last step, so "balón"
-    and "balon" are one term while "año" and "ano" stay two."""
+    """The analyzer for text in a language (``languages.LANGUAGES``). Spanish: accents
+    folded but ñ kept (so "balón" and "balon" are one term while "año" and "ano" stay
+    two), then Snowball's Spanish stemmer. Folding comes first: the stemmer strips
+    suffixes by their accents, so "densitometría" and "densitometria", as patients type
+    it, had become two stems ("densitometr", "densitometri")."""
     if code == ENGLISH.code:
         return text_analyzer()
     if code == SPANISH.code:
         return (
             RegexTokenizer(r"\w+")
             | LowercaseFilter()
-            | StopFilter(stoplist=SPANISH.stop_words, minsize=1)
-            | StemFilter(lang="spanish", cachesize=50000)
             | _FoldKeepingEnye()
+            | StopFilter(stoplist=_SPANISH_STOP_WORDS, minsize=1)
+            | StemFilter(lang="spanish", cachesize=50000)
         )
     raise KeyError(f"no analyzer for the language {code!r}")
 
