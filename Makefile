@@ -58,6 +58,7 @@ cluster-test: $(STAMP)
 # Benchmarks (not part of `make test`): speed and memory, and search quality.
 bench: $(STAMP)
 	@tools/debian-packages.sh wrk
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/run.py
 
 # A full reindex and editor saves on the MedlinePlus topics, timed as a librarian sees them.

@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import corpora  # noqa: E402
+from bench.yardstick import tantivy_figures  # noqa: E402
 from encyclopedia.production import running as gunicorn  # noqa: E402
 from encyclopedia.search import Library, rebuild  # noqa: E402
 from encyclopedia.search.builds import current_build  # noqa: E402
@@ -118,8 +119,9 @@ TARGETS = {
         "reindex_s": 20,
         "http_search_p99_ms": 50,
         "article_rps": 1000,
+        "tantivy_ratio": 3,  # issue 19: ours at most 3x tantivy's p95 at 4,000 articles
     },
-    50000: {"search_p95_ms": 60, "reindex_s": 300, "worker_mb": 300},
+    50000: {"search_p95_ms": 60, "reindex_s": 300, "worker_mb": 300, "tantivy_ratio": 6},
 }
 
 
@@ -332,6 +334,7 @@ def measure(name: str, content: Path, work: Path, http_seconds: int | None) -> d
     first: list[float] = []
     ours = time_searches(lambda q: library.search(q), first=first)
     raw = time_searches(raw_whoosh(library))
+    yardstick = tantivy_figures(content, work, QUERIES, time_searches)
     suggest = []
     for _ in range(5):
         for prefix in PREFIXES:
@@ -358,6 +361,14 @@ def measure(name: str, content: Path, work: Path, http_seconds: int | None) -> d
         "raw_p99": percentile(raw, 99),
         "suggest_p95": percentile(suggest, 95),
         "first_p95": percentile(first, 95),
+        "tantivy": yardstick
+        and {
+            "build_s": yardstick["build_s"],
+            "index_mb": yardstick["index_mb"],
+            "p50": statistics.median(yardstick["timings"]),
+            "p95": percentile(yardstick["timings"], 95),
+            "first_p95": percentile(yardstick["first"], 95),
+        },
         **worker_figures(content, index, slugs),
     }
     if http_seconds:
@@ -427,6 +438,26 @@ def main() -> int:
             f"{r['private_mb']:.0f} | {r['maxrss_mb']:.0f} ({r['mapped_mb']:.0f}) | "
             f"{r['startup_s']:.2f} s |"
         )
+    print(
+        "\nThe yardstick: the same articles and queries in tantivy (top 10 with a snippet, "
+        "names and text, English stemming), in the same process:\n"
+    )
+    print(
+        "| corpus | tantivy build | tantivy index MB | tantivy p50 / p95 ms | first time p95 ms "
+        "| ours p95 / tantivy p95 | goal |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, r in results.items():
+        t = r["tantivy"]
+        if not t:
+            print(f"| {name} | tantivy is not installed (pip install -e '.[bench]') | | | | | |")
+            continue
+        goal = TARGETS.get(int(name) if name.isdigit() else -1, {}).get("tantivy_ratio", "")
+        print(
+            f"| {name} | {t['build_s']:.1f} s | {t['index_mb']:.1f} | {t['p50']:.1f} / "
+            f"{t['p95']:.1f} | {t['first_p95']:.1f} | {r['p95'] / t['p95']:.1f} | "
+            f"{'≤ ' + str(goal) if goal else ''} |"
+        )
     print("\nHow full each cache was when the worker's memory was read (1.00 = at its bound):\n")
     print("| corpus | " + " | ".join(next(iter(results.values()))["cache_fill"]) + " |")
     print("| --- |" + " ---: |" * len(next(iter(results.values()))["cache_fill"]))
@@ -477,6 +508,8 @@ def main() -> int:
             "reindex_s": min(r["reindex_1_s"], r["reindex_n_s"]),
             "worker_mb": r["private_mb"],
         }
+        if r["tantivy"]:
+            checks["tantivy_ratio"] = r["p95"] / r["tantivy"]["p95"]
         if "http" in r:
             checks["http_search_p99_ms"] = r["http"][("search page", 50)]["p99_ms"]
             checks["article_rps"] = -max(
