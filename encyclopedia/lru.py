@@ -84,6 +84,14 @@ class LRUCache(Generic[V]):
             self._values.clear()
             self._size = 0
 
+    def resize(self, max_size: int) -> None:
+        """A new bound; values past it are dropped, least recently used first."""
+        with self._lock:
+            self.max_size = max_size
+            while self._size > self.max_size and self._values:
+                _, dropped = self._values.popitem(last=False)
+                self._size -= self._size_of(dropped)
+
     @property
     def size(self) -> int:
         return self._size

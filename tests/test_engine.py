@@ -274,3 +274,20 @@ def test_terms_in_says_which_words_a_document_holds_as_a_search_would(
             w for w in words if any(docnum in opened.matching(f, w) for f in ("names", "body"))
         }
         assert held == expected, docnum
+
+
+def test_the_posting_cache_is_bounded_by_the_index_it_serves(lexical_library):
+    """Not a constant: 32 MiB had made every pass cold at 50,000 articles."""
+    lexical_library.snapshot()  # opening a build fits the shared cache to it
+    assert ranking.SHARED_CACHE.max_bytes == ranking.CACHE_BYTES  # 62 articles: the floor
+    cache = PostingCache()
+    assert cache.fit(50_000) == 50_000 * ranking.CACHE_BYTES_PER_ARTICLE
+    assert cache.fit(10**7) == ranking.CACHE_MAX_BYTES
+    assert cache.fit(10) == ranking.CACHE_BYTES
+    # Shrinking drops what no longer fits, least recently used first.
+    small = PostingCache(max_bytes=10_000)
+    for n in range(8):
+        small._get(("k", n), lambda: None)  # each entry costs ENTRY_OVERHEAD bytes
+    small._arrays.resize(3 * ranking.ENTRY_OVERHEAD)
+    assert len(small) == 3 and small.bytes <= 3 * ranking.ENTRY_OVERHEAD
+    assert ("k", 7) in small._arrays and ("k", 0) not in small._arrays

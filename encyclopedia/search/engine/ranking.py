@@ -39,11 +39,17 @@ from whoosh.util.numeric import byte_to_length
 
 from encyclopedia.lru import LRUCache
 
-# A serving worker's largest cache, so it is what keeps one under its memory budget (300
-# MB at 50,000 articles). The benchmark's queries and 300 more searches used 18 MB of
-# arrays at 50,000 articles; 32 MB keeps every common word's arrays with room to spare,
-# and a rare word's arrays, the ones that drop out first, are the cheapest to read again.
+# A serving worker's largest cache, so it is what keeps one under its memory budget. Its
+# bound follows the index it serves (PostingCache.fit): one pass of the benchmark's
+# queries with lowercased names needed 34 MiB of arrays at 50,000 articles (about 0.7
+# KiB an article), and a 32 MiB constant made every pass cold there (90 ms at p95,
+# against 31.5 ms with room enough). So 2 KiB an article, three times that need, never
+# under 32 MiB (small sites: every common word's arrays with room to spare) nor over
+# 192 MiB (a worker's memory budget is 400 MB with the model). A rare word's arrays, the
+# ones that drop out first, are the cheapest to read again.
 CACHE_BYTES = 32 * 2**20
+CACHE_BYTES_PER_ARTICLE = 2048
+CACHE_MAX_BYTES = 192 * 2**20
 # What an entry costs besides its arrays' data: three array headers, the Postings object,
 # the key tuple and its term, the cache's own entry. Without it a cache full of rare
 # words (a few bytes of data each) would have been a thousand times its budget.
@@ -107,6 +113,17 @@ class PostingCache:
 
     def __init__(self, max_bytes: int = CACHE_BYTES):
         self._arrays: LRUCache[Any] = LRUCache(max_bytes, size=_nbytes)
+
+    def fit(self, articles: int) -> int:
+        """Bound the cache by the size of the index being served (see CACHE_BYTES)."""
+        wanted = min(CACHE_MAX_BYTES, max(CACHE_BYTES, articles * CACHE_BYTES_PER_ARTICLE))
+        if wanted != self._arrays.max_size:
+            self._arrays.resize(wanted)
+        return wanted
+
+    @property
+    def max_bytes(self) -> int:
+        return self._arrays.max_size
 
     def _get(self, key: tuple, load: Callable[[], Any]) -> Any:
         return self._arrays.get_or_load(key, load)

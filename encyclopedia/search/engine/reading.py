@@ -47,12 +47,13 @@ class OpenIndex:
         try:
             # The table of contents, the segments and the stored fields, read now.
             with self._index.searcher() as searcher:
-                searcher.doc_count()
+                articles = searcher.doc_count()
                 if probe is not None:
                     searcher.document(slug=probe)
         except Exception as exc:
             raise IndexUnavailable(f"the index in {path} is damaged: {exc!r}") from exc
         self._local = threading.local()
+        SHARED_CACHE.fit(articles)  # the posting cache's bound follows the index served
         self._ranker = Ranker(WEIGHTING, SHARED_CACHE)
 
     def _searcher(self) -> Searcher:
