@@ -24,7 +24,7 @@ that renames one is caught by the suite rather than by a slower site.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -262,6 +262,29 @@ class Ranker:
                 deleted = [d for d in range(reader.doc_count_all()) if d not in kept]
             live[np.fromiter(deleted, dtype=np.int64) + offset] = False
         return live
+
+    def holds(
+        self, searcher: Searcher, docnum: int, fields: Sequence[str], terms: Iterable[str]
+    ) -> set[str]:
+        """Which of ``terms`` the document has in any of ``fields``, read from the same
+        cached posting arrays the ranking just used (a search's own terms are there)."""
+        for leaf in self.leaves(searcher):
+            if leaf.offset <= docnum < leaf.offset + leaf.reader.doc_count_all():
+                break
+        else:
+            return set()
+        local = docnum - leaf.offset
+        held = set()
+        for term in terms:
+            for field in fields:
+                postings = self.cache.postings(leaf, field, term)
+                if postings is None:
+                    continue
+                at = int(np.searchsorted(postings.docs, local))
+                if at < len(postings.docs) and postings.docs[at] == local:
+                    held.add(term)
+                    break
+        return held
 
     def rank(self, query: wq.Query, searcher: Searcher, limit: int) -> Ranked:
         """The top ``limit`` documents, best first, ties in document order as in Whoosh."""

@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 from whoosh import index as whoosh_index
-from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
 from encyclopedia.languages import DEFAULT
@@ -85,22 +84,10 @@ class OpenIndex:
         return self._searcher().stored_fields(docnum)
 
     def terms_in(self, docnum: int, terms: Collection[str], fields: Sequence[str]) -> set[str]:
-        """Which of ``terms`` the document holds in any of ``fields`` (one skip through
-        each term's postings, not a search)."""
-        reader = self._searcher().reader()
-        held: set[str] = set()
-        for term in terms:
-            for field in fields:
-                try:
-                    postings = reader.postings(field, term)
-                except TermNotFound:
-                    continue
-                if postings.is_active() and postings.id() < docnum:
-                    postings.skip_to(docnum)  # past the end is ReadTooFar: never asked
-                if postings.is_active() and postings.id() == docnum:
-                    held.add(term)
-                    break
-        return held
+        """Which of ``terms`` the document holds in any of ``fields``: from the posting
+        arrays the ranking caches, not a search (a deleted document's terms are kept
+        by Whoosh until a merge, so ask only about a document a search returned)."""
+        return self._ranker.holds(self._searcher(), docnum, fields, terms)
 
     def body_tokens(
         self, docnums: Sequence[int], query: tree.Node, field: str = TEXT_FIELDS[DEFAULT][1]
