@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from encyclopedia import create_app
 from encyclopedia.languages import SPANISH
@@ -359,3 +361,18 @@ def test_a_spanish_search_with_no_good_answer_says_so(library: Library, client):
     assert (
         "No tenemos ningún artículo que coincida bien con <strong>dolor de muelas</strong>" in page
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40))
+def test_any_name_has_a_section_and_a_place_in_each_language(name: str):
+    """Whatever a title holds (Greek, ligatures, emoji, combining marks), each language
+    files it under one of its own A–Z sections and sorts it; folding twice is folding."""
+    from encyclopedia.languages import LANGUAGES
+
+    for language in LANGUAGES.values():
+        assert language.initial(name) in language.letters
+        folded = language.fold(name)
+        assert language.fold(folded) == folded
+        assert sorted([name, "ñu", "nube"], key=language.sort_key)  # comparable, no error
+    assert SPANISH_WORDS.name_key(SPANISH_WORDS.fold(name)) == SPANISH_WORDS.name_key(name)
