@@ -104,7 +104,7 @@ def site_map_from(
         see = by_title(
             [e for e in others.values() if e not in titled] if titled else [*others.values()]
         )
-        letters[language.initial(shown)].append(SiteMapEntry(shown, titled, see))
+        letters[language.section_of(key)].append(SiteMapEntry(shown, titled, see))
 
     current: str | None = None
     shown = ""

@@ -173,10 +173,26 @@ class Tables:
             return cached[1]
         fold = self.wording.fold
         with collector_paused():
+            # Names come folded from the suggestion table (for a language whose sort key
+            # is its folded name, the same strings); the few headings every article
+            # shares ("Causes", "Symptoms") are folded once each, not 350,000 times.
             words: list[str] = []
+            if self.wording.language.sorts_as_folded:
+                for key in self.suggestions.folded_names():
+                    words.extend(key.split())
+            else:
+                for entry in self.entries:
+                    for text in entry.names:
+                        words.extend(fold(text).split())
+            headings: dict[str, list[str]] = {}
             for entry in self.entries:
-                for text in (*entry.names, *entry.aliases, *entry.headings):
+                for text in entry.aliases:
                     words.extend(fold(text).split())
+                for text in entry.headings:
+                    split = headings.get(text)
+                    if split is None:
+                        split = headings[text] = fold(text).split()
+                    words.extend(split)
             words.extend(thesaurus.words())
             corrector = Corrector(words, key=self.wording.word_key)
         if keep:
