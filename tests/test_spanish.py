@@ -376,3 +376,15 @@ def test_any_name_has_a_section_and_a_place_in_each_language(name: str):
         assert language.fold(folded) == folded
         assert sorted([name, "ñu", "nube"], key=language.sort_key)  # comparable, no error
     assert SPANISH_WORDS.name_key(SPANISH_WORDS.fold(name)) == SPANISH_WORDS.name_key(name)
+
+
+def test_a_spanish_page_takes_its_helpful_answer_and_thanks_in_spanish(desk):
+    """The same endpoint, limited and counted the same, at the Spanish address."""
+    client = desk.test_client()
+    response = client.post("/es/article/cifoplastia/helpful", data={"answer": "yes"})
+    assert response.status_code == 200 and "Gracias" in response.text
+    assert 'href="/es/article/cifoplastia"' in response.text
+    assert (
+        client.post("/es/article/cifoplastia/helpful", data={"answer": "tal vez"}).status_code
+        == 400
+    )
