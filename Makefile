@@ -47,7 +47,7 @@ audit: $(STAMP)
 	tools/audit.sh
 
 test: $(STAMP) packages node_modules/.installed lint audit
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 # nginx, an editor and two replicas on loopback, as separate machines (tests/cluster.py);
 # `make test` runs it with 4 s of load instead of 30.
