@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date, format_datetime
-from flask import Blueprint, Flask, g, request, url_for
+from flask import Blueprint, Flask, g, has_request_context, request, url_for
 from flask_babel import Babel, gettext
 
 from encyclopedia.languages import DEFAULT, LANGUAGES, Language
@@ -36,18 +36,12 @@ def current_language() -> str:
     """The language of the page being made (the default outside a request). An address
     no route answers ("/es/no-such-page") is in the language its first segment names,
     so its "not found" page is too."""
-    if not _in_request():
+    if not has_request_context():
         return DEFAULT
     if "lang" not in g:
         first = request.path.lstrip("/").split("/", 1)[0]
         g.lang = first if first in LANGUAGES else DEFAULT
     return g.lang
-
-
-def _in_request() -> bool:
-    from flask import has_request_context
-
-    return has_request_context()
 
 
 def localized(bp: Blueprint, rule: str, **options: Any) -> Callable:
