@@ -231,9 +231,10 @@ def search(
 def _words_explain(plan: QueryPlan, snapshot: Snapshot, docnum: int) -> bool:
     """Whether the best hit of a search by words alone answers it: a name of the article
     is in the query, or it holds the parts of the query that say most (each part, a word
-    or a phrase the thesaurus reads, weighed by how rare its words are). Meaning decides this when the build has vectors; without them (Spanish,
-    or a site without the model) this is the honest "we have nothing good" that
-    fusion.WEAK_BELOW gives: "dolor de muelas" matching only "dolor" in Low back pain.
+    or a phrase the thesaurus reads, weighed by how rare its words are). Meaning decides
+    this when the build has vectors; without them (Spanish, or a site without the model)
+    this is the honest "we have nothing good" that fusion.WEAK_BELOW gives: "dolor de
+    muelas" matching only "dolor" in Low back pain.
     A word no article has weighs as one article's word: in a small language's articles
     many everyday words ("sirve", "debe") are in none. Measured on the 60 Spanish queries
     (2026-12-03), the set it was tuned on: every wrong first hit (4) is weak, and one
