@@ -78,8 +78,11 @@ class Language:
         return tuple(sorted((p for p in found if len(p[0]) > 1), key=lambda p: -len(p[0])))
 
 
+# Folded as the Spanish text they are compared with is ("qué" is "que", "también"
+# "tambien"), so the analyzer and the planner read the same list.
 SPANISH_STOP_WORDS = frozenset(
-    (
+    _fold_keeping_enye(word)
+    for word in (
         "a al algo algunas algunos ante antes como con contra cual cuando de del desde "
         "donde durante e el ella ellas ellos en entre era es esa esas ese eso esos esta "
         "estas este esto estos fue ha hay la las le les lo los me mi mis mucho muy nada "

@@ -171,6 +171,14 @@ def search(
     # Scored with numpy over whole posting lists (engine/ranking.py): Whoosh's
     # ranking, without Whoosh's per-document matcher walk.
     ranked = snapshot.index.rank(query, max(page * size, fusion.POOL))
+    kept: dict[int, dict[str, Any]] = {}
+
+    def stored_of(docnum: int) -> dict[str, Any]:
+        """A hit's stored fields, read once (the weak check and the hit both need them)."""
+        if docnum not in kept:
+            kept[docnum] = snapshot.index.stored(docnum)
+        return kept[docnum]
+
     wording = plan.wording
     # The model reads English only (semantic.py): a search in another language is
     # ranked by its words.
@@ -197,13 +205,13 @@ def search(
         )
     else:
         top = ranked.docnums[0] if ranked.docnums else None
-        weak = top is not None and not _words_explain(plan, snapshot, top)
+        weak = top is not None and not _words_explain(plan, snapshot, top, stored_of(top))
         fused = fusion.lexical_only(ranked, weak=weak)
     shown = fused.docnums[(page - 1) * size : page * size]
     tokens = snapshot.index.body_tokens(shown, query, wording.body_field)
     hits = [
         _hit(
-            snapshot.index.stored(docnum),
+            stored_of(docnum),
             plan,
             snapshot,
             tokens[docnum],
@@ -228,7 +236,7 @@ def search(
     )
 
 
-def _words_explain(plan: QueryPlan, snapshot: Snapshot, docnum: int) -> bool:
+def _words_explain(plan: QueryPlan, snapshot: Snapshot, docnum: int, stored: dict) -> bool:
     """Whether the best hit of a search by words alone answers it: a name of the article
     is in the query, or it holds the parts of the query that say most (each part, a word
     or a phrase the thesaurus reads, weighed by how rare its words are). Meaning decides
@@ -239,7 +247,7 @@ def _words_explain(plan: QueryPlan, snapshot: Snapshot, docnum: int) -> bool:
     many everyday words ("sirve", "debe") are in none. Measured on the 60 Spanish queries
     (2026-12-03), the set it was tuned on: every wrong first hit (4) is weak, and one
     right one ("me duele la cintura al agacharme"); with 0.4, two wrong ones were not."""
-    entry = snapshot.catalog.get(snapshot.index.stored(docnum)["slug"])
+    entry = snapshot.catalog.get(stored["slug"])
     if entry is None:
         return False
     wording = plan.wording

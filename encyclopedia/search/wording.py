@@ -49,11 +49,6 @@ class Wording:
         """A name as compared with other names: see :func:`words.name_key`."""
         return self.key_of_folded(self.fold(name))
 
-    def collated(self, name: str) -> str:
-        """A name folded as it sorts and is looked up in this language's name tables
-        (Spanish: ñ after every n)."""
-        return self.language.collate(self.fold(name))
-
     def analyze(self, text: str) -> list[str]:
         """The index terms ``text`` becomes in this language's fields."""
         return [token.text for token in analyzer_for(self.code)(text)]

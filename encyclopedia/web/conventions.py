@@ -60,7 +60,8 @@ def _site_urls() -> list[SiteUrl]:
     built = _built_day()
     urls: list[SiteUrl] = []
     for lang in LANGUAGES:
-        if not library().all_entries(lang):
+        letters = library().letters(lang)
+        if not any(letters.values()):  # no article in this language
             continue
         urls.append((url_for("pages.home", lang=lang, _external=True), built, ()))
         urls.append((url_for("pages.site_map_index", lang=lang, _external=True), built, ()))
@@ -70,7 +71,7 @@ def _site_urls() -> list[SiteUrl]:
             for key in found:
                 address = url_for("pages.shelf", by=by, key=key, lang=lang, _external=True)
                 urls.append((address, built, ()))
-        for letter, count in library().letters(lang).items():
+        for letter, count in letters.items():
             if count:
                 address = url_for(
                     "pages.site_map", letter=letter.lower(), lang=lang, _external=True

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date, format_datetime
-from flask import Blueprint, Flask, g, has_request_context, request, url_for
+from flask import Blueprint, Flask, current_app, g, has_request_context, request, url_for
 from flask_babel import Babel, gettext
 
 from encyclopedia.languages import DEFAULT, LANGUAGES, Language
@@ -98,7 +98,7 @@ def alternates(translations: tuple = ()) -> list[tuple[Language, str]]:
             (LANGUAGES[code], url_for(endpoint, lang=code, **kept, _external=True))
             for code, kept in sorted(versions, key=lambda v: v[0] != DEFAULT)
         ]
-    if "lang" not in _arguments(endpoint):
+    if not current_app.url_map.is_endpoint_expecting(endpoint, "lang"):
         return []
     query = {k: v for k, v in request.args.items() if k == "q"}
     return [
@@ -118,13 +118,6 @@ def language_links(translations: tuple = ()) -> list[tuple[Language, str]]:
         for code, language in LANGUAGES.items()
         if code != here
     ]
-
-
-def _arguments(endpoint: str) -> set[str]:
-    from flask import current_app
-
-    rules = current_app.url_map.iter_rules(endpoint)
-    return {name for rule in rules for name in rule.arguments}
 
 
 def init_app(app: Flask) -> None:

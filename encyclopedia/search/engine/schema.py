@@ -80,9 +80,6 @@ class _FoldKeepingEnye(Filter):
             yield token
 
 
-_SPANISH_STOP_WORDS = frozenset(SPANISH.fold(word) for word in SPANISH.stop_words)
-
-
 @cache
 def analyzer_for(code: str) -> Analyzer:
     """The analyzer for text in a language (``languages.LANGUAGES``). Spanish: accents
@@ -97,7 +94,7 @@ def analyzer_for(code: str) -> Analyzer:
             RegexTokenizer(r"\w+")
             | LowercaseFilter()
             | _FoldKeepingEnye()
-            | StopFilter(stoplist=_SPANISH_STOP_WORDS, minsize=1)
+            | StopFilter(stoplist=SPANISH.stop_words, minsize=1)
             | StemFilter(lang="spanish", cachesize=50000)
         )
     raise KeyError(f"no analyzer for the language {code!r}")
