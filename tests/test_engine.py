@@ -18,6 +18,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh import formats
 from whoosh import index as whoosh_index
 
 from encyclopedia.search import Library, rebuild, tree
@@ -291,3 +294,59 @@ def test_the_posting_cache_is_bounded_by_the_index_it_serves(lexical_library):
     small._arrays.resize(3 * ranking.ENTRY_OVERHEAD)
     assert len(small) == 3 and small.bytes <= 3 * ranking.ENTRY_OVERHEAD
     assert ("k", 7) in small._arrays and ("k", 0) not in small._arrays
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.integers(0, 70_000), min_size=1, max_size=40, unique=True).map(sorted),
+        min_size=1,
+        max_size=130,
+    )
+)
+def test_a_block_of_positions_decodes_as_whoosh_decodes_it(documents):
+    """Whoosh's own encodings (names keep positions, the body positions and characters),
+    through the one-unpickle-a-block decoder, give what Whoosh's decoder gives."""
+    ids = list(range(3, 3 + 2 * len(documents), 2))
+    for encoding in (formats.Positions(), formats.Characters()):
+        if isinstance(encoding, formats.Characters):
+            values = [encoding.encode([(p, 5 * p, 5 * p + 4) for p in ps]) for ps in documents]
+        else:
+            values = [encoding.encode(ps) for ps in documents]
+        # Whoosh may keep a value without its final STOP byte: both forms must decode.
+        for stored in (values, [v[:-1] if v.endswith(b".") else v for v in values]):
+            expected = [
+                (docnum << ranking.POSITION_BITS) + p
+                for docnum, value in zip(ids, stored, strict=True)
+                for p in encoding.decode_positions(value)
+            ]
+            assert ranking._block_positions(ids, stored).tolist() == expected
+
+
+def test_something_not_a_pickle_is_left_to_whoosh_to_decode():
+    assert ranking._block_positions([1], [b"\x00\x00\x00\x01garbage"]) is None
+    assert ranking._block_positions([1, 2], [formats.Positions().encode([4])]) is None
+
+
+def test_phrases_on_a_large_index_match_what_whoosh_finds_on_the_fast_path(medlineplus):
+    """Blocks of common words are skipped unread where no document holds every word of
+    the phrase: the same documents as Whoosh's own phrase matcher, on 1,017 topics."""
+    library = Library(medlineplus[1], thesaurus=SHIPPED_CONTENT / "thesaurus.yaml", semantic=False)
+    snapshot = library.snapshot()
+    slow = sum(ranking.SLOW_PATHS.values())
+    with whoosh_searcher(snapshot.path) as reference:
+        for text in (
+            "blood sugar",
+            "high blood pressure",
+            "family history",
+            "physical therapy",
+            "type 2 diabetes",
+            "you may need",
+            "bone marrow transplant",
+            "pain in the lower back",
+        ):
+            for field in ("body", "names"):
+                query = tree.Phrase(field, tuple(analyze(text)))
+                expected = set(to_whoosh(query).docs(reference))
+                assert set(snapshot.index.rank(query, 100_000).docnums) == expected, text
+    assert sum(ranking.SLOW_PATHS.values()) == slow, dict(ranking.SLOW_PATHS)

@@ -23,9 +23,11 @@ that renames one is caught by the suite rather than by a slower site.
 
 from __future__ import annotations
 
+import pickle
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -143,32 +145,47 @@ class PostingCache:
             matcher = _matcher(leaf.reader, field, text)
             if matcher is None:
                 return None
-            docs: list[int] = []
-            tf: list[float] = []
+            docs: list[Any] = []
+            tf: list[Any] = []
             for ids, weights, _ in _blocks(matcher, values=False):
-                docs.extend(ids)
-                tf.extend(weights)
-            found = np.array(docs, dtype=np.int64)
-            return Postings(found, np.array(tf, dtype=np.float64), self.lengths(leaf, field)[found])
+                docs.append(np.asarray(ids, dtype=np.int64))
+                tf.append(np.asarray(weights, dtype=np.float64))
+            found = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64)
+            weights = np.concatenate(tf) if tf else np.zeros(0, dtype=np.float64)
+            return Postings(found, weights, self.lengths(leaf, field)[found])
 
         return self._get(("post", leaf.key, field, text), load)
 
-    def positions(self, leaf: Leaf, field: str, text: str) -> np.ndarray | None:
-        """Every occurrence of the term as one sorted number: document, then position."""
+    def phrase_docs(self, leaf: Leaf, field: str, words: Sequence[str]) -> np.ndarray:
+        """The segment's documents in which ``words`` follow one another, ascending.
 
-        def load() -> np.ndarray | None:
-            matcher = _matcher(leaf.reader, field, text)
-            if matcher is None:
-                return None
-            decode = matcher.format.decoder("positions")
-            keys: list[int] = []
-            for ids, _, values in _blocks(matcher, values=True):
-                for docnum, value in zip(ids, values, strict=True):
-                    base = docnum << POSITION_BITS
-                    keys.extend(base + p for p in decode(value))
-            return np.array(sorted(keys), dtype=np.int64)
+        Positions are read only for documents that hold every word (known from the
+        words' postings, which scoring reads anyway), and a block of postings with none of
+        them is skipped by its last id without being decoded: a first "blood sugar" at
+        50,000 articles decoded every position of "blood" before. Cached per phrase."""
 
-        return self._get(("pos", leaf.key, field, text), load)
+        def load() -> np.ndarray:
+            candidates: np.ndarray | None = None
+            for word in words:
+                postings = self.postings(leaf, field, word)
+                if postings is None:
+                    return np.zeros(0, dtype=np.int64)
+                candidates = (
+                    postings.docs
+                    if candidates is None
+                    else np.intersect1d(candidates, postings.docs, assume_unique=True)
+                )
+            if candidates is None or not len(candidates):
+                return np.zeros(0, dtype=np.int64)
+            keys = _positions_in(leaf.reader, field, words[0], candidates)
+            for number, word in enumerate(words[1:], start=1):
+                if not len(keys):
+                    break
+                following = _positions_in(leaf.reader, field, word, candidates)
+                keys = np.intersect1d(keys, following - number, assume_unique=True)
+            return np.unique(keys >> POSITION_BITS)
+
+        return self._get(("phrase", leaf.key, field, tuple(words)), load)
 
 
 SHARED_CACHE = PostingCache()  # keyed by segment ids, which are unique to each segment
@@ -186,7 +203,37 @@ def _matcher(reader: IndexReader, field: str, text: str):
     return matcher
 
 
-def _blocks(matcher, values: bool):
+def _positions_in(reader: IndexReader, field: str, text: str, candidates: np.ndarray) -> np.ndarray:
+    """The term's positions in the documents ``candidates`` (ascending), as sorted keys:
+    document, then position."""
+    matcher = _matcher(reader, field, text)
+    if matcher is None:
+        return np.zeros(0, dtype=np.int64)
+    decode = matcher.format.decoder("positions")
+    found: list[np.ndarray] = []
+    for ids, _, values in _blocks(matcher, values=True, wanted=candidates):
+        ids = np.asarray(ids, dtype=np.int64)
+        chosen = np.flatnonzero(np.isin(ids, candidates, assume_unique=True))
+        if not len(chosen):
+            continue
+        ids = ids[chosen]
+        picked = [values[i] for i in chosen]
+        keys = _block_positions(ids, picked)
+        if keys is None:
+            SLOW_PATHS["positions decoded one by one"] += 1
+            keys = np.array(
+                [
+                    (int(docnum) << POSITION_BITS) + p
+                    for docnum, value in zip(ids, picked, strict=True)
+                    for p in decode(value)
+                ],
+                dtype=np.int64,
+            )
+        found.append(keys)
+    return np.sort(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+
+
+def _blocks(matcher, values: bool, wanted: np.ndarray | None = None):
     """A term's postings a block at a time (ids, weights, encoded values).
 
     Whoosh's own leaf matcher decodes postings in blocks of up to 128; reading the blocks
@@ -200,13 +247,93 @@ def _blocks(matcher, values: bool):
             yield [matcher.id()], [matcher.weight()], [matcher.value()] if values else None
             matcher.next()
         return
+    raw = all(hasattr(matcher, a) for a in ("_read_data", "_byteids", "_blocklength", "_maxid"))
+    after = -1  # the last id of the block before
     while matcher.is_active():
-        matcher._read_ids()
-        matcher._read_weights()
+        if raw and wanted is not None:
+            # Only some documents are wanted: a block that holds none of them (its ids
+            # run from just after the previous block's last to its own last) is skipped
+            # undecoded.
+            last = matcher._maxid
+            at = np.searchsorted(wanted, after, side="right")
+            after = last
+            if at >= len(wanted) or wanted[at] > last:
+                matcher._next_block()
+                continue
+        if raw:
+            # The block's own tuple, decoded in numpy: Whoosh undoes the ids' delta
+            # coding one Python step a posting (840,000 steps over the benchmark's first
+            # searches at 50,000 articles).
+            if matcher._data is None:
+                matcher._read_data()
+            stored_ids, stored_weights = matcher._data[0], matcher._data[1]
+            ids = np.asarray(stored_ids, dtype=np.int64)
+            if not matcher._byteids:
+                ids = np.cumsum(ids)
+            if stored_weights is None or isinstance(stored_weights, float):
+                weights = np.full(matcher._blocklength, stored_weights or 1.0)
+            else:
+                weights = np.asarray(stored_weights, dtype=np.float64)
+        else:
+            matcher._read_ids()
+            matcher._read_weights()
+            ids, weights = matcher._ids, matcher._weights
         if values:
             matcher._read_values()
-        yield matcher._ids, matcher._weights, matcher._values if values else None
+        yield ids, weights, matcher._values if values else None
         matcher._next_block()
+
+
+_PICKLE_2 = b"\x80\x02"
+
+
+def _block_positions(ids: Sequence[int], values: Sequence[bytes]) -> np.ndarray | None:
+    """A block's positions as sorted keys (document, then position), or None for values
+    this does not recognise (the caller then decodes them one by one).
+
+    Whoosh stores each posting's positions as a count and a pickle (protocol 2) of their
+    deltas, as ints (names) or as (position, start, end) delta triples (the body, which
+    keeps characters for snippets). Unpickling each one took most of a first phrase search
+    at 50,000 articles (157,000 calls, 0.3 s over the benchmark's queries). A block's
+    pickles, each stripped of its header and STOP, fit inside one list (MARK ... LIST):
+    one ``pickle.loads`` a block, the same objects, and the deltas summed in numpy.
+    Memo writes in the parts only overwrite each other; protocol 2 lists of fresh ints
+    and tuples never read the memo back."""
+    if not len(values) or not len(ids):
+        return np.zeros(0, dtype=np.int64)
+    parts = [b"\x80\x02("]
+    for value in values:
+        if not isinstance(value, bytes) or value[4:6] != _PICKLE_2:
+            return None
+        # Whoosh may store a value without its final STOP; a list's pickle ends with
+        # APPEND(S) or EMPTY_LIST before it, never with a "." of its own.
+        parts.append(value[6:-1] if value.endswith(b".") else value[6:])
+    parts.append(b"l.")
+    try:
+        lists = pickle.loads(b"".join(parts))
+    except Exception:  # anything unexpected: decode one by one instead
+        return None
+    if not isinstance(lists, list) or len(lists) != len(ids):
+        return None
+    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    flat = list(chain.from_iterable(lists))
+    if not flat:
+        return np.zeros(0, dtype=np.int64)
+    try:
+        deltas = np.array(flat, dtype=np.int64)
+    except (TypeError, ValueError):
+        return None
+    if deltas.ndim == 2:  # (position, start, end) triples: the position delta is first
+        deltas = deltas[:, 0]
+    elif deltas.ndim != 1:
+        return None
+    summed = np.cumsum(deltas)
+    # Each document's positions restart from 0: subtract the running sum at its start.
+    ends = np.cumsum(counts)
+    before = np.concatenate([[0], summed])[ends - counts]
+    positions = summed - np.repeat(before, counts)
+    docs = np.asarray(ids, dtype=np.int64) << POSITION_BITS
+    return np.repeat(docs, counts) + positions
 
 
 def _segment_key(reader: IndexReader) -> tuple[str, str, int]:
@@ -389,17 +516,7 @@ class _Run:
             return self.empty()
         matched = np.zeros(self.size, dtype=bool)
         for leaf in self.leaves:
-            keys = self.cache.positions(leaf, field, words[0])
-            for number, word in enumerate(words[1:], start=1):
-                if keys is None or not len(keys):
-                    break
-                following = self.cache.positions(leaf, field, word)
-                if following is None:
-                    keys = None
-                    break
-                keys = np.intersect1d(keys, following - number, assume_unique=True)
-            if keys is not None and len(keys):
-                matched[np.unique(keys >> POSITION_BITS) + leaf.offset] = True
+            matched[self.cache.phrase_docs(leaf, field, words) + leaf.offset] = True
         # Whoosh scores a phrase as the sum of its words' scores, boosted.
         score = np.where(matched, _total([self.term(field, w) for w in words]), 0.0)
         if boost != 1.0:
