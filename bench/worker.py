@@ -1,9 +1,10 @@
 """One serving worker, alone in its process, for the benchmark's memory figures.
 
 Started by ``bench.run.worker_figures`` with the content and index folders as arguments.
-It prints "ready" once it has answered a first search, reads the queries and slugs
-(JSON) from stdin, fills every bounded cache, and prints its memory as JSON. A busy
-worker's caches are full, so its memory is measured with them full.
+It prints "ready" once it has warmed (as gunicorn.conf.py has a worker do) and answered a
+first search, reads the queries and slugs (JSON) from stdin, fills every bounded cache,
+and prints its memory as JSON. A busy worker's caches are full, so its memory is measured
+with them full.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ def main() -> None:
     test_client = app.test_client()
     # Asking for compressed pages, as browsers do, so the compressed-page cache is counted.
     test_client.environ_base["HTTP_ACCEPT_ENCODING"] = "gzip, deflate, br, zstd"
+    # As a production worker starts (gunicorn.conf.py's post_worker_init): every table
+    # made before the first request, then that request.
+    app.extensions["library"].warm()
     test_client.get("/search?q=asthma")
     print("ready", flush=True)
     client = Client(test_client)

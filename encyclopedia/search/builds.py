@@ -6,6 +6,7 @@ Layout::
       CURRENT          the name of the build being served (replaced atomically)
       builds/<name>/   complete indexes, each with its catalog.json
       write.lock       held (flock) by the one process allowed to write
+      cache/           what a process may keep between starts (the hashed word lists)
 
 Readers only ever follow ``CURRENT``, and ``CURRENT`` only ever names a build that was
 finished, committed, reopened and counted. Whoosh's own ``LockError`` cannot happen
@@ -30,6 +31,7 @@ CURRENT = "CURRENT"
 BUILDS = "builds"
 LOCK = "write.lock"
 CATALOG = "catalog.json"
+CACHE = "cache"
 
 
 class PublishRefused(Exception):

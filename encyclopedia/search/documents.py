@@ -60,6 +60,11 @@ class CatalogEntry:
     def names(self) -> tuple[str, ...]:
         return (self.title, *self.also_called)
 
+    @staticmethod
+    def names_of(data: dict[str, Any]) -> tuple[str, ...]:
+        """:attr:`names` of a catalog row, without making the entry."""
+        return (data["title"], *data.get("also_called", ()))
+
 
 def _shared(text: str | None) -> str | None:
     return sys.intern(text) if text else text

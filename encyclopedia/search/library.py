@@ -26,7 +26,13 @@ from encyclopedia.normalize import fold
 from encyclopedia.search import releases, semantic, vocabulary
 from encyclopedia.search import results as searching
 from encyclopedia.search.browse import ShelfPage, Shelves, shelf_page
-from encyclopedia.search.builds import CURRENT, collector_paused, published, writer_running
+from encyclopedia.search.builds import (
+    CACHE,
+    CURRENT,
+    collector_paused,
+    published,
+    writer_running,
+)
 from encyclopedia.search.documents import CatalogEntry, StoredPage, stored_page
 from encyclopedia.search.emergency import EmergencyFile
 from encyclopedia.search.errors import BadRequest, IndexUnavailable
@@ -80,7 +86,9 @@ class Library:
         ablation in bench/relevance.py; patients always get every stage."""
         self.index_dir = Path(index_dir)
         # Real words, which spelling correction leaves alone (vocabulary.py).
-        self.vocabulary = vocabulary.load(tuple(Path(p) for p in dictionaries))
+        self.vocabulary = vocabulary.load(
+            tuple(Path(p) for p in dictionaries), self.index_dir / CACHE
+        )
         unknown = set(without) - {"correction", "names"}
         if unknown:
             raise ValueError(f"no such stage: {', '.join(sorted(unknown))}")
@@ -153,7 +161,7 @@ class Library:
                 )
             path, version = found
             try:
-                fresh = open_with_retries(path, version)
+                fresh = open_with_retries(path, version, previous=snapshot)
                 self.damage = None
                 if snapshot is not None:
                     fresh.adopt_tables(snapshot)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from encyclopedia.articles import Article, Folder, Problem, load_folder
 from encyclopedia.files import write_atomically
-from encyclopedia.search import releases, semantic
+from encyclopedia.search import releases, semantic, stored_tables
 from encyclopedia.search.builds import (
     CATALOG,
     CURRENT,
@@ -111,6 +111,7 @@ def build_into(
         meta[semantic.VECTORS_KEY] = semantic.write_vectors(
             path, meta, [a.slug for a in articles], texts, embedder, old_vectors(previous)
         )
+    stored_tables.write_tables(path, meta)
     write_atomically(path / CATALOG, json.dumps(meta, ensure_ascii=False))
     # Prove the build opens and holds what it should before anyone can see it.
     held = writing.count(path)

@@ -23,12 +23,13 @@ from encyclopedia.articles import (
 )
 from encyclopedia.files import write_atomically
 from encyclopedia.languages import DEFAULT as DEFAULT_LANGUAGE
-from encyclopedia.search import releases, semantic
+from encyclopedia.search import releases, semantic, stored_tables
 from encyclopedia.search.builds import (
     CATALOG,
     CURRENT,
     PublishRefused,
     WriterBusy,
+    collector_paused,
     current_build,
     read_catalog,
     writer_lock,
@@ -78,7 +79,10 @@ def update_articles(
             raise PublishRefused(
                 [Problem(str(index_dir), "no index is published yet; run reindex")]
             )
-        actions = apply_updates(build, content_dir, list(dict.fromkeys(slugs)))
+        # Tens of thousands of catalog entries and checks, no cycles: the collector ran
+        # over them again and again (the check against the catalog: 0.35 s, 0.14 without).
+        with collector_paused():
+            actions = apply_updates(build, content_dir, list(dict.fromkeys(slugs)))
         # Rewriting CURRENT (same build, next generation) is what tells every reader to
         # reopen; one stat per request notices it.
         write_atomically(index_dir / CURRENT, f"{build.name}\n{time.time_ns()}\n")
@@ -179,8 +183,10 @@ def apply_updates(
             actions.append((slug, action))
     meta["articles"] = sorted(catalog.values(), key=lambda entry: entry["slug"])
     _update_vectors(build, meta, folder, [s for s, a in actions if a in ("added", "updated")])
+    stored_tables.write_tables(build, meta)
     write_atomically(build / CATALOG, json.dumps(meta, ensure_ascii=False))
     semantic.remove_unused_vectors(build, meta)
+    stored_tables.remove_unused_tables(build, meta)
     return actions
 
 
