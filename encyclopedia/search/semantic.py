@@ -49,7 +49,7 @@ DIMENSIONS = 384
 ARTICLE_TOKENS = 128
 NAME_TOKENS = 32
 QUERY_TOKENS = 64
-BATCH = 32
+BATCH = 16
 ARTICLE_MEMORY = 32 * 2**20  # about 5,000 articles' rows, in a process that builds
 VECTORS_KEY = "vectors"  # in a build's catalog.json: which file, which model, which rows
 
