@@ -24,7 +24,7 @@ from whoosh import formats
 from whoosh import index as whoosh_index
 
 from encyclopedia.search import Library, rebuild, tree
-from encyclopedia.search.engine import ranking
+from encyclopedia.search.engine import ranking, snippets
 from encyclopedia.search.engine.compile import to_whoosh
 from encyclopedia.search.engine.ranking import ENTRY_OVERHEAD, PostingCache, Ranker
 from encyclopedia.search.engine.reading import OpenIndex
@@ -221,6 +221,31 @@ def test_after_incremental_updates_deleted_articles_are_gone_and_ranking_holds(
                 assert_ranks_as_whoosh(snapshot.index, reference, query)
     assert [h.slug for h in library.search("wheezequalityword").hits] == ["asthma"]
     assert removed not in [h.slug for h in library.search(removed.replace("-", " ")).hits]
+    # Snippets read the values of a page's hits block by block, segment by segment, and
+    # keep the blocks: the same values as Whoosh's matcher gives, read fresh or kept.
+    with whoosh_searcher(snapshot.path) as reference:
+        reader = reference.reader()
+        docnums = sorted(snapshot.index.rank(planned(library, "asthma attack"), 30).docnums)
+        cache = PostingCache()
+        compared = 0
+        for word in ("asthma", "attack", "wheezequalityword", "nosuchword"):
+            expected = {}
+            if ("body", word) in reader:
+                matcher = reader.postings("body", word)
+                for docnum in docnums:
+                    if matcher.is_active() and matcher.id() < docnum:
+                        matcher.skip_to(docnum)
+                    if matcher.is_active() and matcher.id() == docnum:
+                        expected[docnum] = matcher.value()
+            for kept in (None, cache, cache):
+                found = {
+                    int(d): v
+                    for ids, values in ranking.values_in(reader, "body", word, docnums, kept)
+                    for d, v in zip(ids, values, strict=True)
+                }
+                assert found == expected, word
+            compared += len(expected)
+        assert compared > 5 and cache.bytes > 0
 
 
 def test_two_builds_whose_segments_share_an_id_do_not_share_cached_postings(tmp_path: Path):
@@ -350,3 +375,30 @@ def test_phrases_on_a_large_index_match_what_whoosh_finds_on_the_fast_path(medli
                 expected = set(to_whoosh(query).docs(reference))
                 assert set(snapshot.index.rank(query, 100_000).docnums) == expected, text
     assert sum(ranking.SLOW_PATHS.values()) == slow, dict(ranking.SLOW_PATHS)
+
+
+def sentence_as_specified(text: str, start: int, end: int, maxchars: int) -> tuple[int, int]:
+    """The snippet's sentence as first written (searching the text for each mark)."""
+    marks = (". ", "! ", "? ", "\n")
+    left = max((i + len(m) for m in marks if (i := text.rfind(m, 0, start)) >= 0), default=0)
+    right = min((i + 1 for m in marks if (i := text.find(m, end)) >= 0), default=len(text))
+    if right - left > maxchars:
+        left = max(left, start - maxchars // 2)
+        right = min(right, left + maxchars)
+    return left, right
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="ab .!?\n", max_size=400),
+    st.lists(st.tuples(st.integers(0, 400), st.integers(0, 12)), max_size=6),
+    st.integers(20, 80),
+)
+def test_a_snippets_sentences_are_found_as_specified(text, words, maxchars):
+    fragmenter = snippets.SentenceFragmenter(maxchars)
+    bounds = snippets._Boundaries(text)
+    for start, width in words:
+        start = min(start, len(text))
+        end = min(start + width, len(text))
+        expected = sentence_as_specified(text, start, end, maxchars)
+        assert fragmenter._within(bounds, start, end) == expected

@@ -23,9 +23,10 @@ that renames one is caught by the suite rather than by a slower site.
 
 from __future__ import annotations
 
+import functools
 import pickle
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
@@ -203,21 +204,42 @@ def _matcher(reader: IndexReader, field: str, text: str):
     return matcher
 
 
+def values_in(
+    reader: IndexReader,
+    field: str,
+    text: str,
+    docnums: Sequence[int] | np.ndarray,
+    cache: PostingCache | None = None,
+) -> Iterator[tuple[np.ndarray, list[bytes]]]:
+    """The term's encoded values (positions, characters) in those of ``docnums`` that
+    hold it, a block at a time as (ids, values); blocks holding none are skipped
+    undecoded. Snippets read the ten hits of a page this way rather than walking
+    Whoosh's matcher posting by posting up to each of them."""
+    wanted = np.unique(np.asarray(docnums, dtype=np.int64))
+    leaves = reader.leaf_readers() if not reader.is_atomic() else [(reader, 0)]
+    for leaf, offset in leaves:
+        # Each segment on its own, in its own numbers: a multi-segment matcher has no
+        # blocks to read.
+        mine = wanted[(wanted >= offset) & (wanted < offset + leaf.doc_count_all())] - offset
+        if not len(mine):
+            continue
+        matcher = _matcher(leaf, field, text)
+        if matcher is None:
+            continue
+        key = (_segment_key(leaf), field, text)
+        for ids, _, values in _blocks(matcher, True, mine, cache, key):
+            ids = np.asarray(ids, dtype=np.int64)
+            chosen = np.flatnonzero(np.isin(ids, mine, assume_unique=True))
+            if len(chosen):
+                yield ids[chosen] + offset, [values[i] for i in chosen]
+
+
 def _positions_in(reader: IndexReader, field: str, text: str, candidates: np.ndarray) -> np.ndarray:
     """The term's positions in the documents ``candidates`` (ascending), as sorted keys:
     document, then position."""
-    matcher = _matcher(reader, field, text)
-    if matcher is None:
-        return np.zeros(0, dtype=np.int64)
-    decode = matcher.format.decoder("positions")
+    decode = reader.schema[field].format.decoder("positions")
     found: list[np.ndarray] = []
-    for ids, _, values in _blocks(matcher, values=True, wanted=candidates):
-        ids = np.asarray(ids, dtype=np.int64)
-        chosen = np.flatnonzero(np.isin(ids, candidates, assume_unique=True))
-        if not len(chosen):
-            continue
-        ids = ids[chosen]
-        picked = [values[i] for i in chosen]
+    for ids, picked in values_in(reader, field, text, candidates):
         keys = _block_positions(ids, picked)
         if keys is None:
             SLOW_PATHS["positions decoded one by one"] += 1
@@ -233,8 +255,16 @@ def _positions_in(reader: IndexReader, field: str, text: str, candidates: np.nda
     return np.sort(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
 
 
-def _blocks(matcher, values: bool, wanted: np.ndarray | None = None):
-    """A term's postings a block at a time (ids, weights, encoded values).
+def _blocks(
+    matcher,
+    values: bool,
+    wanted: np.ndarray | None = None,
+    cache: PostingCache | None = None,
+    key: tuple = (),
+):
+    """A term's postings a block at a time (ids, weights, encoded values). ``wanted``:
+    only blocks that may hold these documents; ``cache`` (with ``key``, naming the
+    segment, field and term): keep decoded blocks with values there.
 
     Whoosh's own leaf matcher decodes postings in blocks of up to 128; reading the blocks
     directly is about five times faster than asking for each posting through the matcher
@@ -260,28 +290,64 @@ def _blocks(matcher, values: bool, wanted: np.ndarray | None = None):
             if at >= len(wanted) or wanted[at] > last:
                 matcher._next_block()
                 continue
-        if raw:
-            # The block's own tuple, decoded in numpy: Whoosh undoes the ids' delta
-            # coding one Python step a posting (840,000 steps over the benchmark's first
-            # searches at 50,000 articles).
-            if matcher._data is None:
-                matcher._read_data()
-            stored_ids, stored_weights = matcher._data[0], matcher._data[1]
-            ids = np.asarray(stored_ids, dtype=np.int64)
-            if not matcher._byteids:
-                ids = np.cumsum(ids)
-            if stored_weights is None or isinstance(stored_weights, float):
-                weights = np.full(matcher._blocklength, stored_weights or 1.0)
-            else:
-                weights = np.asarray(stored_weights, dtype=np.float64)
+        if raw and values and cache is not None:
+            # A block's data offset is unique in its segment's postings file.
+            block = cache._get(
+                ("block", *key, matcher._dataoffset), functools.partial(_Block.read, matcher)
+            )
+            yield block.ids, block.weights, block.values
+        elif raw:
+            ids, weights = _raw_ids_and_weights(matcher)
+            if values:
+                matcher._read_values()
+            yield ids, weights, matcher._values if values else None
         else:
             matcher._read_ids()
             matcher._read_weights()
-            ids, weights = matcher._ids, matcher._weights
-        if values:
-            matcher._read_values()
-        yield ids, weights, matcher._values if values else None
+            if values:
+                matcher._read_values()
+            yield matcher._ids, matcher._weights, matcher._values if values else None
         matcher._next_block()
+
+
+def _raw_ids_and_weights(matcher) -> tuple[np.ndarray, np.ndarray]:
+    """The block's own tuple, decoded in numpy: Whoosh undoes the ids' delta coding one
+    Python step a posting (840,000 steps over the benchmark's first searches at 50,000
+    articles)."""
+    if matcher._data is None:
+        matcher._read_data()
+    stored_ids, stored_weights = matcher._data[0], matcher._data[1]
+    ids = np.asarray(stored_ids, dtype=np.int64)
+    if not matcher._byteids:
+        ids = np.cumsum(ids)
+    if stored_weights is None or isinstance(stored_weights, float):
+        weights = np.full(matcher._blocklength, stored_weights or 1.0)
+    else:
+        weights = np.asarray(stored_weights, dtype=np.float64)
+    return ids, weights
+
+
+@dataclass(frozen=True)
+class _Block:
+    """One block of a term's postings with their values, decoded: what snippets read
+    for a page's hits. The hits of a common word's searches sit in the same few blocks,
+    and unpacking each again (zlib, then a pickle of 128 values) was most of a warm
+    search's snippet time at 4,000 articles."""
+
+    ids: np.ndarray
+    weights: np.ndarray
+    values: tuple[bytes, ...]
+
+    @classmethod
+    def read(cls, matcher) -> _Block:
+        ids, weights = _raw_ids_and_weights(matcher)
+        matcher._read_values()
+        return cls(ids, weights, tuple(matcher._values))
+
+    @property
+    def nbytes(self) -> int:
+        # A bytes object costs its length and 33 bytes of header; 8 more for its slot.
+        return self.ids.nbytes + self.weights.nbytes + sum(len(v) + 41 for v in self.values)
 
 
 _PICKLE_2 = b"\x80\x02"

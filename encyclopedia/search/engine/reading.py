@@ -95,7 +95,9 @@ class OpenIndex:
         """Per document, the query's words in the body ``field`` with their offsets, for
         its snippet."""
         words = list(dict.fromkeys(t for f, t in tree.terms(query) if f == field))
-        return snippets.body_tokens(self._searcher().reader(), list(docnums), words, field)
+        return snippets.body_tokens(
+            self._searcher().reader(), list(docnums), words, field, self._ranker.cache
+        )
 
     def numbering(self, slugs: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """This thread's document number of each slug (-1 for one the index no longer
