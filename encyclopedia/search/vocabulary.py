@@ -24,7 +24,6 @@ import io
 import json
 import logging
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -89,10 +88,22 @@ class Vocabulary:
         return f"{len(self):,} words from {', '.join(self.sources)}"
 
 
-@lru_cache(maxsize=4)
+_LOADED: dict[tuple[Path, ...], Vocabulary] = {}
+
+
 def load(files: tuple[Path, ...], cache: Path | None = None) -> Vocabulary:
-    """The process's vocabulary from ``files`` (Settings.dictionaries); a missing or
-    unreadable one is skipped (said once in the log), never an error.
+    """The process's vocabulary from ``files`` (Settings.dictionaries), read once per
+    process whatever ``cache`` is (a test suite opens hundreds of index folders); see
+    :func:`read`."""
+    found = _LOADED.get(files)
+    if found is None:
+        found = _LOADED[files] = read(files, cache)
+    return found
+
+
+def read(files: tuple[Path, ...], cache: Path | None = None) -> Vocabulary:
+    """The vocabulary of ``files``; a missing or unreadable one is skipped (said once in
+    the log), never an error.
 
     ``cache``: a folder where the hashed lists are kept, named by the lists' paths, sizes
     and times, so only the first process after a list changes reads 200,000 lines (0.3 s
