@@ -116,12 +116,22 @@ TARGETS = {
         "ratio": 1.5,
         "suggest_p95_ms": 5,
         "update_s": 1,
-        "reindex_s": 20,
+        "reindex_s": 10,  # issue 19 (20 before)
         "http_search_p99_ms": 50,
         "article_rps": 1000,
         "tantivy_ratio": 3,  # issue 19: ours at most 3x tantivy's p95 at 4,000 articles
     },
-    50000: {"search_p95_ms": 60, "reindex_s": 300, "worker_mb": 300, "tantivy_ratio": 6},
+    # Issue 19's targets at 50,000 articles on this 2-core machine.
+    50000: {
+        "search_p95_ms": 25,
+        "reindex_s": 150,
+        "worker_mb": 300,
+        "tantivy_ratio": 6,
+        "update_s": 1,
+        "startup_s": 1.5,
+        "worker_first_p95_ms": 50,
+        "suggest_p95_ms": 5,
+    },
 }
 
 
@@ -426,15 +436,16 @@ def main() -> int:
         )
     print(
         "\n| corpus | search p50 / p95 / p99 ms | raw Whoosh p50 / p95 / p99 ms | ratio p95 | "
-        "first time p95 ms | suggest p95 ms | worker private peak MB | worker RSS peak MB "
-        "(of it mapped index) | start to first search |"
+        "first time p95 ms (here / a new worker) | suggest p95 ms | worker private peak MB | "
+        "worker RSS peak MB (of it mapped index) | worker start to first search |"
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, r in results.items():
         print(
             f"| {name} | {r['p50']:.1f} / {r['p95']:.1f} / {r['p99']:.1f} | "
             f"{r['raw_p50']:.1f} / {r['raw_p95']:.1f} / {r['raw_p99']:.1f} | "
-            f"{r['p95'] / r['raw_p95']:.2f} | {r['first_p95']:.1f} | {r['suggest_p95']:.2f} | "
+            f"{r['p95'] / r['raw_p95']:.2f} | {r['first_p95']:.1f} / "
+            f"{percentile(r['first_searches_ms'], 95):.1f} | {r['suggest_p95']:.2f} | "
             f"{r['private_mb']:.0f} | {r['maxrss_mb']:.0f} ({r['mapped_mb']:.0f}) | "
             f"{r['startup_s']:.2f} s |"
         )
@@ -507,6 +518,8 @@ def main() -> int:
             "update_s": r["update_s"],
             "reindex_s": min(r["reindex_1_s"], r["reindex_n_s"]),
             "worker_mb": r["private_mb"],
+            "startup_s": r["startup_s"],
+            "worker_first_p95_ms": percentile(r["first_searches_ms"], 95),
         }
         if r["tantivy"]:
             checks["tantivy_ratio"] = r["p95"] / r["tantivy"]["p95"]
