@@ -82,7 +82,7 @@ def cli(ctx: click.Context, content_dir: Path | None, index_dir: Path | None) ->
     type=click.IntRange(1, 64),
     default=lambda: os.cpu_count() or 1,
     show_default="the number of cores",
-    help="Processes rendering articles while one writes the index.",
+    help="Processes writing the index (each a part of it, from 2,000 articles).",
 )
 @click.option(
     "--wait",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -10,8 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+from whoosh import index as whoosh_index
 
-from encyclopedia.search import Library, PublishRefused, WriterBusy, rebuild
+from encyclopedia.search import Library, PublishRefused, WriterBusy, publishing, rebuild
 from encyclopedia.search.builds import BUILDS, CURRENT, current_build, writer_lock
 from tests.conftest import write_article
 
@@ -161,3 +163,47 @@ def test_the_collector_is_paused_only_while_a_catalog_is_read():
     with pytest.raises(ValueError), collector_paused():
         raise ValueError("a damaged catalog")
     assert gc.isenabled()
+
+
+def test_a_build_in_parts_searches_as_a_build_in_one(medlineplus, tmp_path: Path, monkeypatch):
+    """With several processes, each writes one part of the index and the parts are
+    joined as segments: the same articles, counted and ranked as one writer's build."""
+    content = medlineplus[0]
+    monkeypatch.setattr(publishing, "PARTS_FROM", 10)
+    seen = []
+    report = rebuild(content, tmp_path / "parts", processes=2, progress=seen.append)
+    assert report.articles == 1017 and len(seen) == 1017
+    assert len({a.slug for a in seen}) == 1017
+    build = current_build(tmp_path / "parts")
+    with whoosh_index.open_dir(str(build)).searcher() as searcher:
+        assert len(searcher.reader().leaf_readers()) == 2
+    assert not [p for p in build.iterdir() if p.name.startswith(".part")]
+    parts = Library(tmp_path / "parts", semantic=False)
+    whole = Library(medlineplus[1], semantic=False)
+    for text in ("high blood pressure", "diabetes", "broken bone", "zzqxv", "heart attack"):
+        ours, theirs = parts.search(text), whole.search(text)
+        assert [h.slug for h in ours.hits] == [h.slug for h in theirs.hits], text
+        assert ours.total == theirs.total
+    assert [e.name for e in parts.site_map("b")] == [e.name for e in whole.site_map("b")]
+    assert parts.health(content).in_sync
+
+
+def test_a_part_whose_process_dies_fails_the_build_and_the_live_index_stays(
+    medlineplus, tmp_path: Path, monkeypatch
+):
+    content, index = medlineplus[0], tmp_path / "index"
+    rebuild(content, index)
+    live = (index / CURRENT).read_text()
+    monkeypatch.setattr(publishing, "PARTS_FROM", 10)
+
+    def kill_a_part(article) -> None:
+        children = multiprocessing.active_children()
+        if children:
+            os.kill(children[0].pid, signal.SIGKILL)
+
+    with pytest.raises(RuntimeError, match=r"ended with code|failed"):
+        rebuild(content, index, processes=2, progress=kill_a_part)
+    assert (index / CURRENT).read_text() == live
+    assert [p.name for p in (index / BUILDS).iterdir()] == [live.strip()]
+    assert not multiprocessing.active_children()
+    assert Library(index, semantic=False).search("asthma").hits

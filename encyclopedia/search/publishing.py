@@ -13,6 +13,7 @@ import json
 import logging
 import multiprocessing
 import os
+import queue
 import shutil
 import signal
 import time
@@ -20,6 +21,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from encyclopedia.articles import Article, Folder, Problem, load_folder
 from encyclopedia.files import write_atomically
@@ -76,6 +78,84 @@ def _documents(articles: list[Article], processes: int) -> Iterator[dict]:
         yield from pool.map(index_document, articles, chunksize=32)
 
 
+# From this many articles a build with several processes writes one index part per
+# process and joins them (engine.writing.join); below it, one writer with the Markdown
+# rendered in a pool. A part is a segment, and a search reads each segment's postings
+# separately, so a small site keeps one.
+PARTS_FROM = 2000
+_REPORT_EVERY = 50  # articles between a part's progress messages
+
+
+def _write_part(path: Path, articles: list[Article], messages: Any) -> None:
+    """In a process of its own: one part of the index, saying how far it got."""
+    _die_with_parent()
+    try:
+        done = 0
+        with writing.new_index(path) as index:
+            for article in articles:
+                index.add(index_document(article))
+                done += 1
+                if done == _REPORT_EVERY:
+                    messages.put(("done", done))
+                    done = 0
+        messages.put(("done", done))
+        messages.put(("finished", None))
+    except BaseException as exc:  # the parent raises it; a traceback here is for the log
+        log.exception("writing the index part in %s failed", path)
+        messages.put(("failed", f"{type(exc).__name__}: {exc}"))
+        raise
+
+
+def _write_in_parts(
+    path: Path, articles: list[Article], processes: int, progress: Progress | None
+) -> None:
+    """The index of ``articles`` in ``path``, written as ``processes`` parts at once and
+    joined. Any part failing (or its process dying) fails the build."""
+    context = multiprocessing.get_context("spawn")  # no fork of a threaded web process
+    messages = context.Queue()
+    size = -(-len(articles) // processes)
+    chunks = [articles[at : at + size] for at in range(0, len(articles), size)]
+    parts = [path / f".part-{number}" for number in range(len(chunks))]
+    workers = []
+    try:
+        for part, chunk in zip(parts, chunks, strict=True):
+            part.mkdir()
+            worker = context.Process(target=_write_part, args=(part, chunk, messages))
+            worker.start()
+            workers.append(worker)
+        reported = 0
+        finished = 0
+        while finished < len(workers):
+            try:
+                kind, value = messages.get(timeout=1.0)
+            except queue.Empty:
+                dead = [w for w in workers if w.exitcode not in (None, 0)]
+                if dead:
+                    raise RuntimeError(
+                        f"a process writing the index ended with code {dead[0].exitcode}"
+                    ) from None
+                continue
+            if kind == "failed":
+                raise RuntimeError(f"writing the index failed: {value}")
+            if kind == "finished":
+                finished += 1
+            elif progress:
+                # Parts run side by side: the count is exact, the order is the parts'.
+                for article in articles[reported : reported + value]:
+                    progress(article)
+                reported += value
+        for worker in workers:
+            worker.join()
+        writing.join(path, parts)
+    finally:
+        for worker in workers:
+            if worker.is_alive():
+                worker.kill()
+                worker.join()
+        for part in parts:
+            shutil.rmtree(part, ignore_errors=True)
+
+
 def build_into(
     path: Path,
     folder: Folder,
@@ -87,19 +167,24 @@ def build_into(
     """Write a complete index of ``folder.articles`` into the empty folder ``path``, with
     the articles' vectors when the model is here (reusing ``previous`` build's vectors of
     articles whose text has not changed)."""
-    catalog = []
     articles = sorted(folder.articles.values(), key=lambda a: a.slug)
-    with writing.new_index(path) as index:
-        for article, document in zip(articles, _documents(articles, processes), strict=True):
-            index.add(document)
-            # The digest of the bytes that were parsed, not of the file now: an edit saved
-            # while the build runs must look stale, so the catch-up pass applies it.
-            digest = folder.digests.get(article.slug) or file_digest(
-                content_dir / f"{article.slug}.md"
-            )
-            catalog.append(catalog_entry(article, digest).to_dict())
-            if progress:
-                progress(article)
+    # The digest of the bytes that were parsed, not of the file now: an edit saved while
+    # the build runs must look stale, so the catch-up pass applies it.
+    catalog = [
+        catalog_entry(
+            article,
+            folder.digests.get(article.slug) or file_digest(content_dir / f"{article.slug}.md"),
+        ).to_dict()
+        for article in articles
+    ]
+    if processes > 1 and len(articles) >= PARTS_FROM:
+        _write_in_parts(path, articles, processes, progress)
+    else:
+        with writing.new_index(path) as index:
+            for article, document in zip(articles, _documents(articles, processes), strict=True):
+                index.add(document)
+                if progress:
+                    progress(article)
     meta = {
         "schema": SCHEMA_VERSION,
         "built": dt.datetime.now(dt.UTC).isoformat(),
