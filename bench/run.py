@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -393,6 +394,15 @@ def measure(name: str, content: Path, work: Path, http_seconds: int | None) -> d
     return figures
 
 
+def _plain(value: Any) -> Any:
+    """``value`` as JSON takes it: the HTTP figures are keyed by (endpoint, connections)."""
+    if isinstance(value, dict):
+        return {str(k) if not isinstance(k, str) else k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpora", default="shipped,medlineplus,4000,50000")
@@ -421,6 +431,8 @@ def main() -> int:
         http = args.http_seconds if name == "4000" and args.http_seconds else None
         results[name] = measure(name, content, args.work, http)
 
+    # Kept before anything is printed: a run is half an hour, and a printing bug lost one.
+    (args.work / "results.json").write_text(json.dumps(_plain(results), indent=1), "utf-8")
     cores = os.cpu_count()
     print(f"\n{time.strftime('%Y-%m-%d')}, {cores} cores, Python {sys.version.split()[0]}\n")
     print(

@@ -56,12 +56,12 @@ def main() -> None:
     library = ext["library"]
     # The first searches after start: each query's first time in this process, no
     # posting read yet but the ready query's (issue 19's "first search after start").
-    first = []
+    first_times = []
     for q in queries:
         if q != READY_QUERY:
             started = time.perf_counter()
             library.search(q)
-            first.append((time.perf_counter() - started) * 1000)
+            first_times.append((time.perf_counter() - started) * 1000)
     caches = {  # looked up each time: the response cache is a new one per version
         "responses": lambda: ext["response_cache"].responses,
         "results": lambda: library.kept_results,
@@ -118,7 +118,7 @@ def main() -> None:
     # workers and may drop at any time; the private peak is what each worker adds.
     peak, mapped = status("VmHWM", "RssFile")
     figures = {
-        "first_searches_ms": first,
+        "first_searches_ms": first_times,
         "private_mb": client.private_peak,
         "maxrss_mb": peak,
         "mapped_mb": mapped,
