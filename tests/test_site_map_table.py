@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from encyclopedia.normalize import fold, initial, sort_key
 from encyclopedia.search import LETTERS, Library
 from encyclopedia.search.documents import CatalogEntry
-from encyclopedia.search.pages import SiteMapEntry, site_map_from
+from encyclopedia.search.pages import SiteMap, SiteMapEntry
 from encyclopedia.search.suggestions import SuggestionIndex
 
 
@@ -47,7 +47,14 @@ def plain_site_map(catalog: list[CatalogEntry]) -> dict[str, list[SiteMapEntry]]
 
 
 def made(catalog: list[CatalogEntry]) -> dict[str, list[SiteMapEntry]]:
-    return site_map_from(SuggestionIndex(catalog).names_in_order())
+    """The A–Z as a worker makes it, every letter, with each letter's count checked."""
+    table = SuggestionIndex(catalog)
+    site_map = SiteMap(table.folded_names(), table.names_between)
+    letters = dict(site_map.items())
+    assert {letter: site_map.count(letter) for letter in site_map} == {
+        letter: len(entries) for letter, entries in letters.items()
+    }
+    return letters
 
 
 @pytest.mark.parametrize("corpus", ["shipped", "medlineplus"])

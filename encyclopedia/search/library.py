@@ -375,7 +375,7 @@ class Library:
     def letters(self, lang: str = DEFAULT) -> dict[str, int]:
         """Each A–Z section of a language with how many entries it has."""
         site_map = self.snapshot().tables(self.language(lang)).site_map
-        return {letter: len(entries) for letter, entries in site_map.items()}
+        return {letter: site_map.count(letter) for letter in site_map}
 
     def site_map(self, letter: str, lang: str = DEFAULT) -> list[SiteMapEntry]:
         lang = self.language(lang)

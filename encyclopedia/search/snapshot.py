@@ -25,7 +25,7 @@ from encyclopedia.search.builds import collector_paused, read_catalog
 from encyclopedia.search.documents import CatalogEntry
 from encyclopedia.search.engine.reading import IndexUnavailable, OpenIndex
 from encyclopedia.search.engine.schema import SCHEMA_VERSION
-from encyclopedia.search.pages import SiteMapEntry, site_map_from
+from encyclopedia.search.pages import SiteMap
 from encyclopedia.search.spelling import Corrector
 from encyclopedia.search.suggestions import SuggestionIndex
 from encyclopedia.search.thesaurus import Thesaurus
@@ -116,7 +116,7 @@ class Snapshot:
         return self.tables().suggestions
 
     @property
-    def site_map(self) -> dict[str, list[SiteMapEntry]]:
+    def site_map(self) -> SiteMap:
         return self.tables().site_map
 
     @property
@@ -247,10 +247,12 @@ class Tables:
             return frozenset(keys)
 
     @cached_property
-    def site_map(self) -> dict[str, list[SiteMapEntry]]:
-        names = self.suggestions.names_in_order()
+    def site_map(self) -> SiteMap:
+        suggestions = self.suggestions
         with collector_paused():
-            return site_map_from(names, self.wording.language)
+            return SiteMap(
+                suggestions.folded_names(), suggestions.names_between, self.wording.language
+            )
 
     @cached_property
     def shelves(self) -> Shelves:
