@@ -161,3 +161,13 @@ def test_a_cache_that_cannot_be_written_or_read_changes_nothing(tmp_path: Path):
     for kept in cache.glob("vocabulary-*.npy"):
         kept.write_bytes(b"not numpy")
     assert "achalasia" in load((words,), cache)
+
+
+def test_a_process_that_has_the_lists_leaves_them_for_a_new_index_folder(tmp_path: Path):
+    words = tmp_path / "words"
+    words.write_text("achalasia\nuveitis\n", encoding="utf-8")
+    first = vocabulary.load((words,), tmp_path / "one" / CACHE)
+    again = vocabulary.load((words,), tmp_path / "two" / CACHE)
+    assert again is first  # read once per process...
+    assert len(list((tmp_path / "two" / CACHE).glob("vocabulary-*.npy"))) == 1  # ...kept
+    assert "uveitis" in vocabulary.read((words,), tmp_path / "two" / CACHE)

@@ -25,6 +25,7 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -94,10 +95,16 @@ _LOADED: dict[tuple[Path, ...], Vocabulary] = {}
 def load(files: tuple[Path, ...], cache: Path | None = None) -> Vocabulary:
     """The process's vocabulary from ``files`` (Settings.dictionaries), read once per
     process whatever ``cache`` is (a test suite opens hundreds of index folders); see
-    :func:`read`."""
+    :func:`read`. A process that has the lists already leaves them in a ``cache`` that
+    lacks them, for the workers that start after it."""
     found = _LOADED.get(files)
     if found is None:
         found = _LOADED[files] = read(files, cache)
+    elif cache is not None:
+        stamp = _stamp(files)
+        kept = _cache_file(cache, stamp)
+        if not kept.exists() and _complete(found, stamp):
+            _keep(kept, found)
     return found
 
 
@@ -108,17 +115,9 @@ def read(files: tuple[Path, ...], cache: Path | None = None) -> Vocabulary:
     ``cache``: a folder where the hashed lists are kept, named by the lists' paths, sizes
     and times, so only the first process after a list changes reads 200,000 lines (0.3 s
     of every worker's start before). A cache that cannot be read or written is skipped."""
-    stamp = []
-    for path in files:
-        try:
-            st = path.stat()
-            stamp.append([str(path), st.st_size, st.st_mtime_ns])
-        except OSError:
-            stamp.append([str(path), None, None])
-    kept = None
-    if cache is not None:
-        name = hashlib.sha256(json.dumps([_CACHE_FORMAT, stamp]).encode()).hexdigest()[:24]
-        kept = cache / f"vocabulary-{name}.npy"
+    stamp = _stamp(files)
+    kept = _cache_file(cache, stamp) if cache is not None else None
+    if kept is not None:
         try:
             hashes = np.load(kept, allow_pickle=False)
             if hashes.dtype == np.int64 and hashes.ndim == 1:
@@ -141,15 +140,41 @@ def read(files: tuple[Path, ...], cache: Path | None = None) -> Vocabulary:
             continue
         sources.append(path.name)
     vocabulary = Vocabulary(np.concatenate(found) if found else np.zeros(0, np.int64), sources)
-    if kept is not None and len(sources) == sum(1 for s in stamp if s[1] is not None):
-        try:
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            buffer = io.BytesIO()
-            np.save(buffer, vocabulary._hashes, allow_pickle=False)
-            write_atomically(kept, buffer.getvalue())
-            for old in kept.parent.glob("vocabulary-*.npy"):
-                if old != kept:
-                    old.unlink(missing_ok=True)
-        except OSError as exc:
-            log.info("the word lists' cache %s is not kept: %s", kept, exc)
+    if kept is not None and _complete(vocabulary, stamp):
+        _keep(kept, vocabulary)
     return vocabulary
+
+
+def _stamp(files: tuple[Path, ...]) -> list[list[Any]]:
+    """Each list's path, size and time (None for one that is not there)."""
+    stamp: list[list[Any]] = []
+    for path in files:
+        try:
+            st = path.stat()
+            stamp.append([str(path), st.st_size, st.st_mtime_ns])
+        except OSError:
+            stamp.append([str(path), None, None])
+    return stamp
+
+
+def _cache_file(cache: Path, stamp: list[list[Any]]) -> Path:
+    name = hashlib.sha256(json.dumps([_CACHE_FORMAT, stamp]).encode()).hexdigest()[:24]
+    return cache / f"vocabulary-{name}.npy"
+
+
+def _complete(vocabulary: Vocabulary, stamp: list[list[Any]]) -> bool:
+    """Whether every list that is there was read (a list that failed is not cached)."""
+    return len(vocabulary.sources) == sum(1 for s in stamp if s[1] is not None)
+
+
+def _keep(kept: Path, vocabulary: Vocabulary) -> None:
+    try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        buffer = io.BytesIO()
+        np.save(buffer, vocabulary._hashes, allow_pickle=False)
+        write_atomically(kept, buffer.getvalue())
+        for old in kept.parent.glob("vocabulary-*.npy"):
+            if old != kept:
+                old.unlink(missing_ok=True)
+    except OSError as exc:
+        log.info("the word lists' cache %s is not kept: %s", kept, exc)
