@@ -402,3 +402,9 @@ def test_a_snippets_sentences_are_found_as_specified(text, words, maxchars):
         end = min(start + width, len(text))
         expected = sentence_as_specified(text, start, end, maxchars)
         assert fragmenter._within(bounds, start, end) == expected
+
+
+def test_the_block_decoder_reads_data_and_names_nothing():
+    """A pickle that names a function is not run by the block decoder."""
+    calls = b"\x80\x02cbuiltins\nprint\nq\x00X\x02\x00\x00\x00hiq\x01\x85q\x02Rq\x03."
+    assert ranking._block_positions([1], [b"\x00\x00\x00\x01" + calls]) is None

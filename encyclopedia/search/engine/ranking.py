@@ -24,6 +24,7 @@ that renames one is caught by the suite rather than by a slower site.
 from __future__ import annotations
 
 import functools
+import io
 import pickle
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -353,6 +354,16 @@ class _Block:
 _PICKLE_2 = b"\x80\x02"
 
 
+class _DataOnly(pickle.Unpickler):
+    """Lists, tuples and numbers only: a pickle that names any class or function is
+    refused here. Whoosh unpickles the same bytes without a guard wherever it reads them
+    (and so does the one-by-one fallback), trusting the build as every reader must; a
+    replica serves only a build whose every file matched the editor's manifest."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"positions never name {module}.{name}")
+
+
 def _block_positions(ids: Sequence[int], values: Sequence[bytes]) -> np.ndarray | None:
     """A block's positions as sorted keys (document, then position), or None for values
     this does not recognise (the caller then decodes them one by one).
@@ -376,7 +387,7 @@ def _block_positions(ids: Sequence[int], values: Sequence[bytes]) -> np.ndarray 
         parts.append(value[6:-1] if value.endswith(b".") else value[6:])
     parts.append(b"l.")
     try:
-        lists = pickle.loads(b"".join(parts))
+        lists = _DataOnly(io.BytesIO(b"".join(parts))).load()  # nosec B301: see _DataOnly
     except Exception:  # anything unexpected: decode one by one instead
         return None
     if not isinstance(lists, list) or len(lists) != len(ids):
