@@ -171,3 +171,18 @@ def test_a_process_that_has_the_lists_leaves_them_for_a_new_index_folder(tmp_pat
     assert again is first  # read once per process...
     assert len(list((tmp_path / "two" / CACHE).glob("vocabulary-*.npy"))) == 1  # ...kept
     assert "uveitis" in vocabulary.read((words,), tmp_path / "two" / CACHE)
+
+
+def test_a_table_whose_rows_point_past_an_articles_names_is_not_used(site, caplog):
+    """A damaged file whose catalog digest still matches (a flipped bit) is refused by
+    the table itself, never read past an article's names."""
+    _, index = site
+    build = current_build(index)
+    expected = everything(Snapshot(build), "en")
+    path = build / tables_of(index)["en"]["file"]
+    with np.load(path, allow_pickle=False) as stored:
+        arrays = {name: stored[name].copy() for name in stored.files}
+    arrays["codes"][0] |= 0xFFF  # the 4,095th name of its article
+    np.savez(path, **arrays)
+    assert everything(Snapshot(build), "en") == expected
+    assert "not used" in caplog.text

@@ -118,14 +118,18 @@ class SuggestionIndex:
         inner = np.asarray(stored["inner"], dtype=np.int64)
         # Which table was stored for which articles is the caller's check (a digest of
         # every name); this one only keeps a row from pointing outside the table.
+        rows = (codes & (self._RANK_BIT - 1)) >> self._NAME_BITS
         if (
             entries != len(self._entries)
             or len(keys) != count
             or len(codes) != count
-            or (count and int(((codes & (self._RANK_BIT - 1)) >> self._NAME_BITS).max()) >= entries)
+            or (count and (int(rows.min()) < 0 or int(rows.max()) >= entries))
             or (len(inner) and int((inner >> self._OFFSET_BITS).max()) >= count)
         ):
             raise ValueError("the stored suggestion table does not fit these articles")
+        names = np.fromiter((len(e.names) for e in self._entries), np.int64, entries)
+        if count and ((codes & ((1 << self._NAME_BITS) - 1)) >= names[rows]).any():
+            raise ValueError("the stored suggestion table names a name an article lacks")
         self._whole_keys = keys
         self._whole_codes = array("q", codes.tobytes())
         self._inner_refs = array("q", inner.tobytes())
