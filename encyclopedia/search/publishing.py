@@ -152,6 +152,7 @@ def _write_in_parts(
             if worker.is_alive():
                 worker.kill()
                 worker.join()
+        messages.close()
         for part in parts:
             shutil.rmtree(part, ignore_errors=True)
 
