@@ -82,7 +82,8 @@ def cli(ctx: click.Context, content_dir: Path | None, index_dir: Path | None) ->
     type=click.IntRange(1, 64),
     default=lambda: os.cpu_count() or 1,
     show_default="the number of cores",
-    help="Processes writing the index (each a part of it, from 2,000 articles).",
+    help="Processes for the build: from 2,000 articles each writes a part of the index; "
+    "below that they render articles for one writer.",
 )
 @click.option(
     "--wait",
