@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import random
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -264,6 +265,48 @@ def test_two_builds_whose_segments_share_an_id_do_not_share_cached_postings(tmp_
     first, second = libraries
     assert len(first.search("bone").hits) == 3
     assert [hit.slug for hit in second.search("bone").hits] == ["b-one"]
+
+
+def test_every_thread_and_every_generation_reads_from_one_posting_cache(
+    tmp_path: Path, shipped_index
+):
+    """A worker's threads each have a searcher, and an update opens a new generation of
+    the same build: the postings of a segment already read are read again by neither.
+    Keyed by the reader's own overlay storage, each did (found 2026-12-03)."""
+    content, index = tmp_path / "content", tmp_path / "index"
+    shutil.copytree(shipped_index[0], content)
+    shutil.copytree(shipped_index[1], index)
+    library = Library(index, thesaurus=content / "thesaurus.yaml", semantic=False)
+    query = planned(library, "asthma attack")
+    first = library.snapshot().index
+
+    def segments_read() -> set[tuple]:
+        return {key[1] for key in ranking.SHARED_CACHE._arrays._values if len(key) > 1}
+
+    def segments_of(index: OpenIndex) -> set[tuple]:
+        return {leaf.key for leaf in index._ranker.leaves(index._searcher())}
+
+    first.rank(query, 10)
+    entries = len(ranking.SHARED_CACHE)
+    other = threading.Thread(target=first.rank, args=(query, 10))
+    other.start()
+    other.join()
+    assert len(ranking.SHARED_CACHE) == entries  # the other thread read nothing again
+    old = segments_of(first)
+    assert old <= segments_read()
+    asthma = content / "asthma.md"
+    asthma.write_text(asthma.read_text() + "\nA new sentence about an attack.\n")
+    update_articles(content, index, ["asthma"])
+    after = library.snapshot().index
+    assert after is not first
+    kept = segments_of(after) & old
+    assert kept  # the build's own segment, with the old asthma marked deleted
+    before = segments_read()
+    after.rank(query, 10)
+    # The kept segment's postings were not read again under another key: every entry
+    # added is the new segment's.
+    added = segments_read() - before
+    assert added and not added & kept and added <= segments_of(after)
 
 
 def test_opening_an_index_does_not_copy_it_onto_the_heap(medlineplus):

@@ -414,8 +414,15 @@ def _block_positions(ids: Sequence[int], values: Sequence[bytes]) -> np.ndarray 
 
 
 def _segment_key(reader: IndexReader) -> tuple[str, str, int]:
-    folder = getattr(reader.storage(), "folder", None) or str(id(reader.storage()))
-    return (str(folder), reader.segment().segment_id(), reader.doc_count_all())
+    """The segment's folder, id and size. A compound segment's reader (every segment a
+    build writes) reads through an overlay made for that reader alone, whose folder is
+    that of the storage beneath it: keyed by the overlay itself, each thread's searcher
+    and each generation after an update had postings of its own, so a worker's threads
+    each read every word again and every save made the whole cache cold."""
+    storage = reader.storage()
+    beneath = getattr(storage, "b", None)  # whoosh.filedb.filestore.OverlayStorage
+    folder = getattr(storage, "folder", None) or getattr(beneath, "folder", None)
+    return (str(folder or id(storage)), reader.segment().segment_id(), reader.doc_count_all())
 
 
 def field_lengths(reader: IndexReader, field: str) -> np.ndarray:
