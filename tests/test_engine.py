@@ -25,7 +25,7 @@ from whoosh import formats
 from whoosh import index as whoosh_index
 
 from encyclopedia.search import Library, rebuild, tree
-from encyclopedia.search.engine import ranking, snippets
+from encyclopedia.search.engine import blocks, ranking, snippets
 from encyclopedia.search.engine.compile import to_whoosh
 from encyclopedia.search.engine.ranking import ENTRY_OVERHEAD, PostingCache, Ranker
 from encyclopedia.search.engine.reading import OpenIndex
@@ -62,9 +62,9 @@ def whoosh_searcher(build: Path):
 
 
 def assert_ranks_as_whoosh(index: OpenIndex, reference, query: tree.Node, limit: int = 20) -> int:
-    slow = sum(ranking.SLOW_PATHS.values())
+    slow = sum(blocks.SLOW_PATHS.values())
     ranked = index.rank(query, limit)
-    assert sum(ranking.SLOW_PATHS.values()) == slow, dict(ranking.SLOW_PATHS)
+    assert sum(blocks.SLOW_PATHS.values()) == slow, dict(blocks.SLOW_PATHS)
     expected = reference.search(to_whoosh(query), limit=limit)
     assert ranked.docnums == [hit.docnum for hit in expected], query
     for ours, theirs in zip(ranked.scores, [hit.score for hit in expected], strict=True):
@@ -143,7 +143,7 @@ def test_a_phrase_matches_exactly_the_articles_whoosh_finds(lexical_library):
 
 
 def test_stored_field_lengths_are_read_as_whoosh_reads_them(lexical_library):
-    slow = sum(ranking.SLOW_PATHS.values())
+    slow = sum(blocks.SLOW_PATHS.values())
     with whoosh_searcher(lexical_library.snapshot().path) as reference:
         for reader, _ in reference.reader().leaf_readers():
             for field in ("names", "body", "names_es", "body_es"):
@@ -154,7 +154,7 @@ def test_stored_field_lengths_are_read_as_whoosh_reads_them(lexical_library):
                     reader.doc_field_length(d, field, 1) or 1 for d in range(reader.doc_count_all())
                 ]
                 assert lengths.tolist() == expected
-    assert sum(ranking.SLOW_PATHS.values()) == slow
+    assert sum(blocks.SLOW_PATHS.values()) == slow
 
 
 def test_a_tiny_cache_evicts_and_still_ranks_right(lexical_library):
@@ -241,7 +241,7 @@ def test_after_incremental_updates_deleted_articles_are_gone_and_ranking_holds(
             for kept in (None, cache, cache):
                 found = {
                     int(d): v
-                    for ids, values in ranking.values_in(reader, "body", word, docnums, kept)
+                    for ids, values in blocks.values_in(reader, "body", word, docnums, kept)
                     for d, v in zip(ids, values, strict=True)
                 }
                 assert found == expected, word
@@ -384,16 +384,16 @@ def test_a_block_of_positions_decodes_as_whoosh_decodes_it(documents):
         # Whoosh may keep a value without its final STOP byte: both forms must decode.
         for stored in (values, [v[:-1] if v.endswith(b".") else v for v in values]):
             expected = [
-                (docnum << ranking.POSITION_BITS) + p
+                (docnum << blocks.POSITION_BITS) + p
                 for docnum, value in zip(ids, stored, strict=True)
                 for p in encoding.decode_positions(value)
             ]
-            assert ranking._block_positions(ids, stored).tolist() == expected
+            assert blocks.block_positions(ids, stored).tolist() == expected
 
 
 def test_something_not_a_pickle_is_left_to_whoosh_to_decode():
-    assert ranking._block_positions([1], [b"\x00\x00\x00\x01garbage"]) is None
-    assert ranking._block_positions([1, 2], [formats.Positions().encode([4])]) is None
+    assert blocks.block_positions([1], [b"\x00\x00\x00\x01garbage"]) is None
+    assert blocks.block_positions([1, 2], [formats.Positions().encode([4])]) is None
 
 
 def test_phrases_on_a_large_index_match_what_whoosh_finds_on_the_fast_path(medlineplus):
@@ -401,7 +401,7 @@ def test_phrases_on_a_large_index_match_what_whoosh_finds_on_the_fast_path(medli
     the phrase: the same documents as Whoosh's own phrase matcher, on 1,017 topics."""
     library = Library(medlineplus[1], thesaurus=SHIPPED_CONTENT / "thesaurus.yaml", semantic=False)
     snapshot = library.snapshot()
-    slow = sum(ranking.SLOW_PATHS.values())
+    slow = sum(blocks.SLOW_PATHS.values())
     with whoosh_searcher(snapshot.path) as reference:
         for text in (
             "blood sugar",
@@ -417,7 +417,7 @@ def test_phrases_on_a_large_index_match_what_whoosh_finds_on_the_fast_path(medli
                 query = tree.Phrase(field, tuple(analyze(text)))
                 expected = set(to_whoosh(query).docs(reference))
                 assert set(snapshot.index.rank(query, 100_000).docnums) == expected, text
-    assert sum(ranking.SLOW_PATHS.values()) == slow, dict(ranking.SLOW_PATHS)
+    assert sum(blocks.SLOW_PATHS.values()) == slow, dict(blocks.SLOW_PATHS)
 
 
 def sentence_as_specified(text: str, start: int, end: int, maxchars: int) -> tuple[int, int]:
@@ -450,4 +450,4 @@ def test_a_snippets_sentences_are_found_as_specified(text, words, maxchars):
 def test_the_block_decoder_reads_data_and_names_nothing():
     """A pickle that names a function is not run by the block decoder."""
     calls = b"\x80\x02cbuiltins\nprint\nq\x00X\x02\x00\x00\x00hiq\x01\x85q\x02Rq\x03."
-    assert ranking._block_positions([1], [b"\x00\x00\x00\x01" + calls]) is None
+    assert blocks.block_positions([1], [b"\x00\x00\x00\x01" + calls]) is None

@@ -178,6 +178,10 @@ def test_a_build_in_parts_searches_as_a_build_in_one(medlineplus, tmp_path: Path
     with whoosh_index.open_dir(str(build)).searcher() as searcher:
         assert len(searcher.reader().leaf_readers()) == 2
     assert not [p for p in build.iterdir() if p.name.startswith(".part")]
+    # Each part's common words kept beside its segment, moved with it by the join.
+    with whoosh_index.open_dir(str(build)).searcher() as searcher:
+        segments = [r.segment().segment_id() for r, _ in searcher.reader().leaf_readers()]
+    assert sorted(p.stem for p in build.glob("*.columns")) == sorted(segments)
     parts = Library(tmp_path / "parts", semantic=False)
     whole = Library(medlineplus[1], semantic=False)
     for text in ("high blood pressure", "diabetes", "broken bone", "zzqxv", "heart attack"):

@@ -16,7 +16,7 @@ from typing import Any
 from whoosh import highlight
 
 from encyclopedia.languages import DEFAULT
-from encyclopedia.search.engine import ranking
+from encyclopedia.search.engine import blocks, ranking
 from encyclopedia.search.engine.schema import analyzer_for
 
 SNIPPET_CHARS = 320
@@ -119,7 +119,7 @@ def body_tokens(
         return {}
     decode = reader.schema[field].format.decoder("characters")
     for word in words:
-        for ids, values in ranking.values_in(reader, field, word, docnums, cache):
+        for ids, values in blocks.values_in(reader, field, word, docnums, cache):
             for docnum, value in zip(ids.tolist(), values, strict=True):
                 tokens = found[docnum]
                 for pos, start, end in decode(value):

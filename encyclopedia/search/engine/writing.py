@@ -20,7 +20,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import _DEF_INDEX_NAME as _INDEX_NAME
 from whoosh.index import TOC
 
-from encyclopedia.search.engine import fixes
+from encyclopedia.search.engine import columns, fixes
 from encyclopedia.search.engine.schema import build_schema
 
 # Posting blocks are written without zlib. A first search after a worker starts reads
@@ -59,6 +59,7 @@ def new_index(path: Path) -> Iterator[Changes]:
     index = whoosh_index.create_in(str(path), build_schema())
     with _committed(index, limitmb=256) as changes:
         yield changes
+    columns.write(path)
 
 
 @contextmanager
